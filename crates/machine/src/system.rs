@@ -1,0 +1,157 @@
+//! The whole program as a transition system: states, actors, steps.
+
+use std::fmt;
+
+use crate::interp::{Ctx, Machine, Proc, StepResult};
+use crate::value::{ObjId, Pid};
+use crate::world::{Object, Status, Wait, World};
+use crate::ModelError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct State {
+    pub world: World,
+    pub procs: Vec<Proc>,
+}
+
+/// Who moves in a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Actor {
+    /// A process runs its next visible operation.
+    Proc(Pid),
+    /// A process's queue feeder thread writes one item into the pipe.
+    Feeder(Pid, ObjId),
+    /// A pending SIGTERM/SIGKILL reaches the process.
+    Signal(Pid),
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::Proc(p) => write!(f, "{p}"),
+            Actor::Feeder(p, q) => write!(f, "f{p}:{q}"),
+            Actor::Signal(p) => write!(f, "k{p}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Actor {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Actor, String> {
+        let bad = || format!("'{s}' is not a step (expected N, fN:Q or kN)");
+        let num = |t: &str| t.parse::<u32>().map_err(|_| bad());
+        if let Some(rest) = s.strip_prefix('f') {
+            let (p, q) = rest.split_once(':').ok_or_else(bad)?;
+            Ok(Actor::Feeder(num(p)?, num(q)?))
+        } else if let Some(rest) = s.strip_prefix('k') {
+            Ok(Actor::Signal(num(rest)?))
+        } else {
+            Ok(Actor::Proc(num(s)?))
+        }
+    }
+}
+
+/// A schedule as a replay token: actors joined by '.'.
+pub fn token(actors: &[Actor]) -> String {
+    actors.iter().map(Actor::to_string).collect::<Vec<_>>().join(".")
+}
+
+pub fn parse_token(t: &str) -> Result<Vec<Actor>, String> {
+    if t.trim().is_empty() {
+        return Ok(vec![]);
+    }
+    t.trim().split('.').map(str::parse).collect()
+}
+
+/// What applying an actor did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    Progress,
+    Blocked(Wait),
+}
+
+/// What a finished run shows: main's printed lines and its exit status.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Outcome {
+    pub main_output: Vec<String>,
+    pub exit: i64,
+}
+
+impl Machine<'_> {
+    pub fn initial_state(&self) -> Result<State, ModelError> {
+        let (world, main) = self.initial()?;
+        Ok(State { world, procs: vec![main] })
+    }
+
+    /// Actors that may be able to move, in a fixed order. A process among
+    /// them may still turn out blocked when applied.
+    pub fn actors(&self, s: &State) -> Vec<Actor> {
+        let mut out = Vec::new();
+        for (pid, m) in s.world.procs.iter().enumerate() {
+            let pid = pid as Pid;
+            if m.alive() {
+                out.push(Actor::Proc(pid));
+                if m.pending.is_some() {
+                    out.push(Actor::Signal(pid));
+                }
+            }
+        }
+        for (qid, o) in s.world.objects.iter().enumerate() {
+            if let Object::Queue(q) = o {
+                for (p, _) in &q.buffers {
+                    if q.feeder_enabled(*p) {
+                        out.push(Actor::Feeder(*p, qid as ObjId));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Applies one actor. On `Blocked` the state is unchanged.
+    pub fn apply(&self, s: &mut State, a: Actor, ctx: &mut Ctx) -> Result<Applied, ModelError> {
+        match a {
+            Actor::Proc(pid) => {
+                let State { world, procs } = s;
+                if !world.procs.get(pid as usize).is_some_and(|m| m.alive()) {
+                    return Ok(Applied::Blocked(Wait::Join(pid)));
+                }
+                if let StepResult::Blocked(w) = self.step(world, pid, &mut procs[pid as usize], ctx)? {
+                    return Ok(Applied::Blocked(w));
+                }
+                for (child, proc) in std::mem::take(&mut ctx.spawned) {
+                    debug_assert_eq!(child as usize, procs.len());
+                    procs.push(proc);
+                    self.settle(world, child, &mut procs[child as usize], ctx)?;
+                }
+            }
+            Actor::Feeder(pid, q) => {
+                let Some(v) = crate::shared::feed(&mut s.world, pid, q) else {
+                    return Ok(Applied::Blocked(Wait::ExitFlush(q)));
+                };
+                ctx.effect(|| format!("feeder writes {} into the pipe", crate::value::repr(&v)));
+            }
+            Actor::Signal(pid) => {
+                if !s.world.procs.get(pid as usize).is_some_and(|m| m.alive() && m.pending.is_some()) {
+                    return Ok(Applied::Blocked(Wait::Join(pid)));
+                }
+                self.deliver_signal(&mut s.world, pid, &mut s.procs[pid as usize], ctx);
+            }
+        }
+        Ok(Applied::Progress)
+    }
+
+    /// The program has finished: its main process has exited.
+    pub fn finished(&self, s: &State) -> bool {
+        !s.world.procs[0].alive()
+    }
+
+    pub fn outcome(&self, s: &State) -> Outcome {
+        let exit = match s.world.procs[0].status {
+            Status::Exited(c) => c,
+            Status::Running => -1,
+        };
+        let main_output = s.procs[0].output.lines().map(str::to_string).collect();
+        Outcome { main_output, exit }
+    }
+}

@@ -1,0 +1,284 @@
+//! The shared part of a state: objects every process can reach (locks,
+//! queues, Manager proxies, `Value`s, process handles), the file system and
+//! the process table.
+//!
+//! Every engine uses these semantics. An operation that cannot proceed
+//! answers [`Poll::Blocked`] with what it waits for: the explorer treats
+//! that as "this process is not enabled", a threaded engine waits and
+//! retries. Nothing here ever blocks for real.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::ir::ExcType;
+use crate::value::{ObjId, Pid, Value};
+
+/// Bytes a pipe holds before a writer blocks (Linux default).
+pub const PIPE_CAPACITY: u32 = 64 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Poll<T> {
+    Done(T),
+    /// The operation changed the world but must run again (a `get()` that
+    /// took the queue's read lock and now waits for data).
+    Again,
+    Blocked(Wait),
+}
+
+/// What a blocked process waits for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Wait {
+    Lock(ObjId),
+    Semaphore(ObjId),
+    Event(ObjId),
+    QueueEmpty(ObjId),
+    QueueFull(ObjId),
+    /// Another process holds the queue's read lock (it is inside `get()`).
+    QueueReadLock(ObjId, Pid),
+    QueueJoin(ObjId),
+    Join(Pid),
+    /// At exit, for these children to end.
+    ExitChildren(Vec<Pid>),
+    /// At exit, for its queue feeder to push items into a full pipe.
+    ExitFlush(ObjId),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Object {
+    /// `multiprocessing.Lock`: a semaphore of one; any process may release
+    /// it, a killed holder keeps it.
+    Lock(Option<Pid>),
+    RLock { owner: Option<Pid>, count: u32 },
+    Semaphore { value: u32, bound: Option<u32> },
+    Event(bool),
+    Queue(Box<Queue>),
+    /// `Manager().dict()`: each proxy call is one atomic step.
+    Dict(Arc<Vec<(Value, Value)>>),
+    /// `Manager().list()`
+    List(Arc<Vec<Value>>),
+    /// `multiprocessing.Value` with its own RLock (`get_lock()`).
+    Value { typecode: Arc<str>, value: Value, lock: ObjId },
+    Process(Box<ProcHandle>),
+    Manager,
+}
+
+impl Object {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Object::Lock(_) => "Lock",
+            Object::RLock { .. } => "RLock",
+            Object::Semaphore { .. } => "Semaphore",
+            Object::Event(_) => "Event",
+            Object::Queue(q) if q.joinable => "JoinableQueue",
+            Object::Queue(_) => "Queue",
+            Object::Dict(_) => "DictProxy",
+            Object::List(_) => "ListProxy",
+            Object::Value { .. } => "Value",
+            Object::Process(_) => "Process",
+            Object::Manager => "SyncManager",
+        }
+    }
+}
+
+/// `multiprocessing.Queue`: a bounded semaphore counting items put and not
+/// yet got, one feeder buffer per putting process, and the pipe.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Queue {
+    /// 0 means unbounded.
+    pub maxsize: u32,
+    pub joinable: bool,
+    /// Items put and not yet got (what `qsize()` reports).
+    pub count: u32,
+    /// `JoinableQueue`: items put and not yet marked `task_done()`.
+    pub unfinished: u32,
+    /// Items in the pipe, oldest first, with their size and writer.
+    pub pipe: VecDeque<PipeItem>,
+    /// Feeder buffers: items put but not yet written to the pipe.
+    pub buffers: Vec<(Pid, VecDeque<Value>)>,
+    /// Holder of the read lock (a process inside a blocking `get()`).
+    pub reader: Option<Pid>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PipeItem {
+    pub value: Value,
+    pub size: u32,
+    pub writer: Pid,
+}
+
+impl Queue {
+    pub fn new(maxsize: u32, joinable: bool) -> Queue {
+        Queue { maxsize, joinable, count: 0, unfinished: 0, pipe: VecDeque::new(), buffers: vec![], reader: None }
+    }
+
+    pub fn pipe_bytes(&self) -> u32 {
+        self.pipe.iter().map(|i| i.size).fold(0u32, u32::saturating_add)
+    }
+
+    pub fn buffer_of(&self, p: Pid) -> Option<&VecDeque<Value>> {
+        self.buffers.iter().find(|(q, _)| *q == p).map(|(_, b)| b)
+    }
+
+    /// A feeder may write its next item while the pipe has room.
+    pub fn feeder_enabled(&self, p: Pid) -> bool {
+        self.buffer_of(p).is_some_and(|b| !b.is_empty()) && self.pipe_bytes() < PIPE_CAPACITY
+    }
+
+    /// Whether every item `p` put has been written completely (a process
+    /// cannot exit before that).
+    pub fn flushed_by(&self, p: Pid) -> bool {
+        if self.buffer_of(p).is_some_and(|b| !b.is_empty()) {
+            return false;
+        }
+        let mut end = 0u32;
+        for item in &self.pipe {
+            end = end.saturating_add(item.size);
+            if item.writer == p && end > PIPE_CAPACITY {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProcHandle {
+    pub target: Value,
+    pub args: Vec<Value>,
+    pub name: Arc<str>,
+    /// CPython's `_identity`, joined by ':' ("2", "1:1"); names children.
+    pub identity: Arc<str>,
+    pub daemon: bool,
+    /// Set by `start()`.
+    pub pid: Option<Pid>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    Running,
+    Exited(i64),
+}
+
+/// What the process table knows of a process.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ProcMeta {
+    pub name: Arc<str>,
+    pub parent: Option<Pid>,
+    pub daemon: bool,
+    pub status: Status,
+    /// A signal sent by `terminate()`/`kill()` and not yet delivered.
+    pub pending: Option<i64>,
+    /// Its parent has collected its exit status (no longer a zombie).
+    pub reaped: bool,
+    /// The `Process` object the parent holds.
+    pub handle: Option<ObjId>,
+}
+
+impl ProcMeta {
+    pub fn alive(&self) -> bool {
+        self.status == Status::Running
+    }
+}
+
+/// A shared location whose writes are checked for lost updates.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Loc {
+    Key(ObjId, Value),
+    Item(ObjId, i64),
+    Val(ObjId),
+    File(Arc<str>),
+}
+
+/// Who wrote a location last, and which processes have seen that write.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LocTrack {
+    pub loc: Loc,
+    pub writer: Option<Pid>,
+    pub seen: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct File {
+    pub path: Arc<str>,
+    pub content: Arc<Vec<u8>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct World {
+    pub objects: Vec<Object>,
+    pub procs: Vec<ProcMeta>,
+    pub files: Vec<File>,
+    pub track: Vec<LocTrack>,
+}
+
+/// Most processes a model may start: the lost-update check keeps one bit
+/// per process.
+pub const MAX_PROCS: usize = 64;
+
+impl World {
+    pub fn alloc(&mut self, o: Object) -> ObjId {
+        self.objects.push(o);
+        (self.objects.len() - 1) as ObjId
+    }
+
+    pub fn file(&self, path: &str) -> Option<&File> {
+        self.files.iter().find(|f| &*f.path == path)
+    }
+
+    pub fn file_mut(&mut self, path: &str) -> &mut File {
+        let i = match self.files.binary_search_by(|f| (*f.path).cmp(path)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.files.insert(i, File { path: Arc::from(path), content: Arc::new(vec![]) });
+                i
+            }
+        };
+        &mut self.files[i]
+    }
+
+    pub fn children(&self, p: Pid) -> impl Iterator<Item = Pid> + '_ {
+        (0..self.procs.len() as Pid).filter(move |c| self.procs[*c as usize].parent == Some(p))
+    }
+
+    /// Records a read of `loc` by `me`.
+    pub fn track_read(&mut self, me: Pid, loc: Loc) {
+        let t = self.tracked(loc);
+        t.seen |= 1 << me;
+    }
+
+    /// Records a write of `loc` by `me`; answers the writer it overwrote
+    /// unseen when `me` had read the location before (a lost update).
+    pub fn track_write(&mut self, me: Pid, loc: Loc, read_before: bool) -> Option<Pid> {
+        let t = self.tracked(loc);
+        let lost = match t.writer {
+            Some(w) if w != me && read_before && t.seen & (1 << me) == 0 => Some(w),
+            _ => None,
+        };
+        t.writer = Some(me);
+        t.seen = 1 << me;
+        lost
+    }
+
+    fn tracked(&mut self, loc: Loc) -> &mut LocTrack {
+        let i = match self.track.iter().position(|t| t.loc == loc) {
+            Some(i) => i,
+            None => {
+                self.track.push(LocTrack { loc, writer: None, seen: 0 });
+                self.track.len() - 1
+            }
+        };
+        &mut self.track[i]
+    }
+
+    pub fn queue(&mut self, id: ObjId) -> &mut Queue {
+        match &mut self.objects[id as usize] {
+            Object::Queue(q) => q,
+            _ => unreachable!("object {id} is not a queue"),
+        }
+    }
+}
+
+/// The exception a lock raises when released too often.
+pub fn released_too_many() -> (ExcType, &'static str) {
+    (ExcType::ValueError, "semaphore or lock released too many times")
+}
