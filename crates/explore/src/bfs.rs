@@ -1,0 +1,283 @@
+//! Breadth-first search with a visited set.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use indexmap::IndexSet;
+use rustc_hash::FxBuildHasher;
+use serde::Serialize;
+
+use interleave_machine::finding::{dedup_key, Finding, Kind};
+use interleave_machine::interp::{Ctx, Event};
+use interleave_machine::system::{token, Actor, Applied, Outcome, State};
+use interleave_machine::{Machine, ModelError};
+
+/// Bounds on a search. Hitting one ends the search as incomplete.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_states: u64,
+    pub max_seconds: f64,
+    pub max_memory_mb: u64,
+    /// Findings kept per kind (symmetric copies are merged before this).
+    pub findings_per_kind: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_states: 5_000_000, max_seconds: 600.0, max_memory_mb: 4096, findings_per_kind: 3 }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopReason {
+    MaxStates,
+    MaxSeconds,
+    MaxMemory,
+}
+
+impl StopReason {
+    pub fn describe(&self, l: &Limits) -> String {
+        match self {
+            StopReason::MaxStates => format!("--max-states {}", l.max_states),
+            StopReason::MaxSeconds => format!("--max-seconds {}", l.max_seconds),
+            StopReason::MaxMemory => format!("--max-memory {} MiB", l.max_memory_mb),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stats {
+    pub states: u64,
+    pub transitions: u64,
+    /// Depth (steps from the start) of the deepest state reached.
+    pub depth: u32,
+    pub seconds: f64,
+    /// Peak resident memory of this process so far, in MiB.
+    pub peak_memory_mb: u64,
+}
+
+/// What a search found.
+#[derive(Clone, Debug)]
+pub struct Explored {
+    pub exhaustive: bool,
+    pub stopped_by: Option<StopReason>,
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<Finding>,
+    pub outcomes: BTreeSet<Outcome>,
+    pub stats: Stats,
+}
+
+/// A finding seen during the search, turned into a trace at the end.
+struct Seen {
+    kind: Kind,
+    /// State the finding shows in (deadlock, hang), or the source state of
+    /// the step that shows it (with that step's actor and event).
+    state: u32,
+    step: Option<(Actor, Event)>,
+}
+
+struct Search<'a, 'p> {
+    m: &'a Machine<'p>,
+    limits: &'a Limits,
+    states: IndexSet<State, FxBuildHasher>,
+    /// Parent index and actor of every state but the first.
+    parent: Vec<(u32, Actor)>,
+    depth: Vec<u32>,
+    edges: Vec<(u32, u32)>,
+    finished: Vec<u32>,
+    deadlocked: Vec<u32>,
+    outcomes: BTreeSet<Outcome>,
+    seen: Vec<(String, Seen)>,
+    start: Instant,
+}
+
+pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError> {
+    let mut s = Search {
+        m,
+        limits,
+        states: IndexSet::with_hasher(FxBuildHasher),
+        parent: vec![(0, Actor::Proc(0))],
+        depth: vec![0],
+        edges: vec![],
+        finished: vec![],
+        deadlocked: vec![],
+        outcomes: BTreeSet::new(),
+        seen: vec![],
+        start: Instant::now(),
+    };
+    s.states.insert(m.initial_state()?);
+    let stopped_by = s.run()?;
+    let exhaustive = stopped_by.is_none();
+    if exhaustive {
+        if let Some(h) = crate::hang::first_hang(s.states.len(), &s.edges, &s.finished, &s.deadlocked) {
+            s.note(format!("hang:{h}"), Seen { kind: Kind::Hang, state: h, step: None });
+        }
+    }
+    let (findings, warnings) = s.findings()?;
+    let stats = Stats {
+        states: s.states.len() as u64,
+        transitions: s.edges.len() as u64,
+        depth: s.depth.iter().copied().max().unwrap_or(0),
+        seconds: s.start.elapsed().as_secs_f64(),
+        peak_memory_mb: peak_memory_mb(),
+    };
+    Ok(Explored { exhaustive, stopped_by, findings, warnings, outcomes: s.outcomes, stats })
+}
+
+impl Search<'_, '_> {
+    fn run(&mut self) -> Result<Option<StopReason>, ModelError> {
+        let mut i = 0usize;
+        while i < self.states.len() {
+            if let Some(stop) = self.check_limits(i) {
+                return Ok(Some(stop));
+            }
+            self.expand(i as u32)?;
+            i += 1;
+        }
+        Ok(None)
+    }
+
+    fn check_limits(&self, i: usize) -> Option<StopReason> {
+        if self.states.len() as u64 > self.limits.max_states {
+            return Some(StopReason::MaxStates);
+        }
+        if i % 1024 == 0 {
+            if self.start.elapsed() > Duration::from_secs_f64(self.limits.max_seconds) {
+                return Some(StopReason::MaxSeconds);
+            }
+            if i % 8192 == 0 && current_memory_mb() > self.limits.max_memory_mb {
+                return Some(StopReason::MaxMemory);
+            }
+        }
+        None
+    }
+
+    fn expand(&mut self, i: u32) -> Result<(), ModelError> {
+        let s = self.states[i as usize].clone();
+        if self.m.finished(&s) {
+            self.outcomes.insert(self.m.outcome(&s));
+            self.finished.push(i);
+            return Ok(());
+        }
+        let mut moved = false;
+        for a in self.m.actors(&s) {
+            let mut t = s.clone();
+            let mut ctx = Ctx::default();
+            if let Applied::Blocked(_) = self.m.apply(&mut t, a, &mut ctx)? {
+                continue;
+            }
+            moved = true;
+            for ev in ctx.events {
+                self.note_event(i, a, ev);
+            }
+            let (j, new) = self.states.insert_full(t);
+            if new {
+                self.parent.push((i, a));
+                self.depth.push(self.depth[i as usize] + 1);
+            }
+            self.edges.push((i, j as u32));
+        }
+        if !moved {
+            self.deadlocked.push(i);
+            let lines = self.blocked_lines(&s);
+            self.note(format!("deadlock:{lines:?}"), Seen { kind: Kind::Deadlock, state: i, step: None });
+        }
+        Ok(())
+    }
+
+    fn blocked_lines(&self, s: &State) -> Vec<u32> {
+        let mut lines: Vec<u32> = (0..s.procs.len() as u32)
+            .filter(|p| s.world.procs[*p as usize].alive())
+            .map(|p| self.m.current_line(s, p))
+            .collect();
+        lines.sort_unstable();
+        lines
+    }
+
+    fn note_event(&mut self, i: u32, a: Actor, ev: Event) {
+        let (kind, lines) = match &ev {
+            Event::Uncaught { exc, line, .. } => {
+                let k = if exc.ty == interleave_machine::ir::ExcType::AssertionError { Kind::Assertion } else { Kind::Crash };
+                (k, vec![*line])
+            }
+            Event::LostUpdate { .. } => {
+                let s = &self.states[i as usize];
+                let line = match a {
+                    Actor::Proc(p) => self.m.current_line(s, p),
+                    _ => 0,
+                };
+                (Kind::LostUpdate, vec![line])
+            }
+            Event::Zombie { parent, .. } => (Kind::Zombie, vec![self.m.current_line(&self.states[i as usize], *parent)]),
+            Event::Orphan { .. } => (Kind::Orphan, vec![]),
+        };
+        let key = dedup_key(kind, Some(&ev), &lines);
+        self.note(key, Seen { kind, state: i, step: Some((a, ev)) });
+    }
+
+    /// Keeps the first (shallowest) occurrence of each distinct finding.
+    fn note(&mut self, key: String, seen: Seen) {
+        let per_kind = self.seen.iter().filter(|(_, s)| s.kind == seen.kind).count();
+        if per_kind < self.limits.findings_per_kind && !self.seen.iter().any(|(k, _)| *k == key) {
+            self.seen.push((key, seen));
+        }
+    }
+
+    fn path_to(&self, mut i: u32) -> Vec<Actor> {
+        let mut path = vec![];
+        while i != 0 {
+            let (p, a) = self.parent[i as usize];
+            path.push(a);
+            i = p;
+        }
+        path.reverse();
+        path
+    }
+
+    /// Turns every noted finding into a replayed trace with its message.
+    fn findings(&self) -> Result<(Vec<Finding>, Vec<Finding>), ModelError> {
+        let mut out: Vec<Finding> = vec![];
+        for (_, seen) in &self.seen {
+            let mut path = self.path_to(seen.state);
+            if let Some((a, _)) = &seen.step {
+                path.push(*a);
+            }
+            let r = self.m.replay(&path).map_err(|e| match e {
+                interleave_machine::trace::ReplayError::Model(e) => e,
+                other => ModelError::new(Default::default(), &format!("internal: a found path does not replay: {other}")),
+            })?;
+            let tok = token(&path);
+            let f = match &seen.step {
+                Some((_, ev)) => self.m.event_finding(&r, ev, tok),
+                None => {
+                    let message = match seen.kind {
+                        Kind::Hang => self.m.hang_message(&r.state),
+                        _ => self.m.deadlock_message(&r.state),
+                    };
+                    Finding { kind: seen.kind, message, replay: tok, trace: r.steps }
+                }
+            };
+            out.push(f);
+        }
+        out.sort_by(|a, b| (a.kind, a.trace.len(), &a.message).cmp(&(b.kind, b.trace.len(), &b.message)));
+        Ok(out.into_iter().partition(|f| !f.kind.is_warning()))
+    }
+}
+
+fn status_field_mb(field: &str) -> u64 {
+    let Ok(s) = std::fs::read_to_string("/proc/self/status") else { return 0 };
+    s.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+fn current_memory_mb() -> u64 {
+    status_field_mb("VmRSS:")
+}
+
+fn peak_memory_mb() -> u64 {
+    status_field_mb("VmHWM:")
+}

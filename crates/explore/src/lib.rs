@@ -1,0 +1,30 @@
+//! The exhaustive, stateful explorer.
+//!
+//! Breadth-first search over the states of a model, each state stored once
+//! (a visited set), so the first time a bug shows up it shows up at the
+//! smallest depth: every finding comes with a shortest interleaving.
+//!
+//! ```no_run
+//! # fn demo(program: &interleave_machine::ir::Program) {
+//! use interleave_explore::{explore, Limits};
+//! let code = interleave_machine::compile::compile(program).unwrap();
+//! let m = interleave_machine::Machine::new(program, &code);
+//! let result = explore(&m, &Limits::default()).unwrap();
+//! println!("{} states, exhaustive: {}", result.stats.states, result.exhaustive);
+//! # }
+//! ```
+//!
+//! After the search, the state graph goes to petgraph to find hangs: states
+//! from which neither the end of the program nor a deadlock is reachable.
+//!
+//! # Limitations
+//! - Every state is kept in memory with its parent and every edge is kept
+//!   for the hang analysis; no reduction (symmetry, partial order) yet, so
+//!   the tutorial's 10-process models run into the limits.
+//! - When a limit stops the search, hangs are not looked for (they need the
+//!   whole graph) and the result is `incomplete`.
+
+mod bfs;
+mod hang;
+
+pub use bfs::{explore, Explored, Limits, Stats, StopReason};

@@ -1,0 +1,117 @@
+//! The `interleave` command: parse arguments, call the library, map the
+//! results to exit codes (0 pass, 1 finding mismatch, 2 usage or model
+//! error, 3 a bound stopped a search).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use interleave::report::{render_json, render_text, render_trace};
+use interleave::Limits;
+
+#[derive(Parser)]
+#[command(name = "interleave", version, about = "Explores every interleaving of a Python multiprocessing program")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Explore every interleaving of each model and compare the findings
+    /// with its `# expect:` header.
+    Check {
+        /// Model files, or folders searched for *.py.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Stop (as incomplete) after this many distinct states.
+        #[arg(long, default_value_t = 5_000_000)]
+        max_states: u64,
+        /// Stop (as incomplete) after this many seconds per model.
+        #[arg(long, default_value_t = 600.0)]
+        max_seconds: f64,
+        /// Stop (as incomplete) when the process uses more memory than this (MiB).
+        #[arg(long, default_value_t = 4096)]
+        max_memory: u64,
+    },
+    /// Print the interleaving a replay token stands for.
+    Replay {
+        file: PathBuf,
+        token: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { paths, format, max_states, max_seconds, max_memory } => {
+            let limits = match limits(max_states, max_seconds, max_memory) {
+                Ok(l) => l,
+                Err(e) => return usage(&e),
+            };
+            check(&paths, format, &limits)
+        }
+        Command::Replay { file, token, format } => replay(&file, &token, format),
+    }
+}
+
+fn usage(msg: &str) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn limits(max_states: u64, max_seconds: f64, max_memory: u64) -> Result<Limits, String> {
+    if max_states == 0 {
+        return Err("--max-states must be at least 1".into());
+    }
+    if !(max_seconds.is_finite() && max_seconds > 0.0 && max_seconds <= 86_400.0 * 7.0) {
+        return Err(format!("--max-seconds must be more than 0 and at most a week (604800), not {max_seconds}"));
+    }
+    if !(16..=1 << 30).contains(&max_memory) {
+        return Err(format!("--max-memory is in MiB and must be from 16 to 1073741824, not {max_memory}"));
+    }
+    Ok(Limits { max_states, max_seconds, max_memory_mb: max_memory, ..Limits::default() })
+}
+
+fn check(paths: &[PathBuf], format: Format, limits: &Limits) -> ExitCode {
+    let files = match interleave::collect_models(paths) {
+        Ok(f) => f,
+        Err(e) => return usage(&e),
+    };
+    let reports: Vec<_> = files.iter().map(|f| interleave::check_file(f, limits)).collect();
+    let out = match format {
+        Format::Text => render_text(&reports),
+        Format::Json => render_json(&reports),
+    };
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    ExitCode::from(interleave::exit_code(&reports))
+}
+
+fn replay(file: &std::path::Path, token: &str, format: Format) -> ExitCode {
+    match interleave::replay_file(file, token) {
+        Ok(steps) => {
+            let out = match format {
+                Format::Text => render_trace(&steps, ""),
+                Format::Json => serde_json::to_string_pretty(&steps).unwrap_or_default() + "\n",
+            };
+            let _ = std::io::stdout().write_all(out.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
