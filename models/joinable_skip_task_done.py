@@ -1,0 +1,43 @@
+# JoinableQueue where the consumer skips task_done() for one bun it rejects: the unfinished
+# count never reaches zero, so the producer's q.join() never returns.
+# expect: deadlock
+from multiprocessing import Process, JoinableQueue, Value
+import time
+
+ITEMS = 10
+SKIPPED = 'bun 3'
+
+
+def producer(q):
+    for i in range(ITEMS):
+        time.sleep(0.01)
+        q.put(f'bun {i}')
+    q.join()
+
+
+def consumer(q, eaten):
+    while True:
+        time.sleep(0.02)
+        bun = q.get()
+        if bun == SKIPPED:
+            print(f'{bun} rejected')
+            continue
+        # Only the consumer writes `eaten`; counted before task_done so join() implies it.
+        eaten.value = eaten.value + 1
+        print(f'{bun} eaten')
+        q.task_done()
+
+
+if __name__ == '__main__':
+    q = JoinableQueue(10)
+    eaten = Value('i', 0)
+    pro = Process(target=producer, args=(q,))
+    con = Process(target=consumer, args=(q, eaten))
+    pro.start()
+    # Daemon, so its endless loop ends with main's code.
+    con.daemon = True
+    con.start()
+    pro.join()
+    n = eaten.value
+    print(f'eaten when the producer finished: {n}')
+    assert n == ITEMS, 'join() returned before every bun was eaten'

@@ -1,0 +1,26 @@
+# Join before drain, bounded queue: the producer puts ITEMS buns and a None into Queue(3) and main
+# joins it before getting anything; the put after the 3rd blocks, and main waits in join() for ever.
+# expect: deadlock
+from multiprocessing import Process, Queue
+
+ITEMS = 3
+
+
+def producer(q):
+    for i in range(ITEMS):
+        q.put(f'bun {i}')
+    q.put(None)
+
+
+if __name__ == '__main__':
+    q = Queue(3)
+    p = Process(target=producer, args=(q,))
+    p.start()
+    p.join()
+    got = 0
+    while True:
+        bun = q.get()
+        if bun is None:
+            break
+        got += 1
+    print(got)
