@@ -4,11 +4,11 @@
 //! finished or deadlocked state walking the edges backwards is fine, the
 //! rest hang.
 
-use petgraph::graph::DiGraph;
+use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, Reversed, Visitable, Walker};
 
-/// The first (shallowest, as states are numbered breadth-first) hanging
-/// state, if any.
+/// A hanging state on a cycle, the shallowest such (states are numbered
+/// breadth-first), if the program can hang at all.
 pub fn first_hang(nstates: usize, edges: &[(u32, u32)], finished: &[u32], deadlocked: &[u32]) -> Option<u32> {
     let mut g: DiGraph<(), (), u32> = DiGraph::with_capacity(nstates, edges.len());
     for _ in 0..nstates {
@@ -19,7 +19,7 @@ pub fn first_hang(nstates: usize, edges: &[(u32, u32)], finished: &[u32], deadlo
     let reversed = Reversed(&g);
     let mut bfs = Bfs { stack: Default::default(), discovered: reversed.visit_map() };
     for &end in finished.iter().chain(deadlocked) {
-        let n = petgraph::graph::NodeIndex::new(end as usize);
+        let n = NodeIndex::new(end as usize);
         if !bfs.discovered.put(n.index()) {
             bfs.stack.push_back(n);
         }
@@ -27,7 +27,23 @@ pub fn first_hang(nstates: usize, edges: &[(u32, u32)], finished: &[u32], deadlo
     for n in bfs.iter(reversed) {
         can_end[n.index()] = true;
     }
-    can_end.iter().position(|ok| !ok).map(|i| i as u32)
+    if can_end.iter().all(|ok| *ok) {
+        return None;
+    }
+    // The hanging states are closed under successors, so some of their
+    // strongly connected components are bottom ones: cycles the program
+    // never leaves. Show the shallowest state of one: there everything
+    // that can still stop has stopped and the livelock is plain.
+    let sccs = petgraph::algo::kosaraju_scc(&g);
+    let mut comp = vec![usize::MAX; nstates];
+    for (c, scc) in sccs.iter().enumerate() {
+        scc.iter().for_each(|n| comp[n.index()] = c);
+    }
+    let leaves = |scc: &Vec<NodeIndex>| scc.iter().any(|n| g.neighbors(*n).any(|m| comp[m.index()] != comp[n.index()]));
+    sccs.iter()
+        .filter(|scc| !can_end[scc[0].index()] && !leaves(scc))
+        .filter_map(|scc| scc.iter().map(|n| n.index() as u32).min())
+        .min()
 }
 
 #[cfg(test)]
@@ -36,9 +52,9 @@ mod tests {
 
     #[test]
     fn a_cycle_that_cannot_reach_the_end_hangs() {
-        // 0 -> 1 -> 2 (end); 0 -> 3 <-> 4
-        let edges = [(0, 1), (1, 2), (0, 3), (3, 4), (4, 3)];
-        assert_eq!(first_hang(5, &edges, &[2], &[]), Some(3));
+        // 0 -> 1 -> 2 (end); 0 -> 3 -> 4 <-> 5
+        let edges = [(0, 1), (1, 2), (0, 3), (3, 4), (4, 5), (5, 4)];
+        assert_eq!(first_hang(6, &edges, &[2], &[]), Some(4));
     }
 
     #[test]
