@@ -38,7 +38,7 @@ enum Command {
         #[arg(long, default_value_t = 5_000_000)]
         max_states: u64,
         /// Stop (as incomplete) after this many seconds per model.
-        #[arg(long, default_value_t = 600.0)]
+        #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
         max_seconds: f64,
         /// Stop (as incomplete) when the process uses more memory than this (MiB).
         #[arg(long, default_value_t = 4096)]

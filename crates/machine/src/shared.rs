@@ -649,6 +649,9 @@ impl Run<'_, '_> {
         if pid as usize >= MAX_PROCS {
             return unsupported(format!("a model may start at most {} processes", MAX_PROCS - 1));
         }
+        if self.w.procs[self.me as usize].daemon {
+            return raise(ExcType::AssertionError, "daemonic processes are not allowed to have children");
+        }
         let Value::Func(f) = h.target else {
             return unsupported("Process(target=...) must be a function defined in the model file");
         };
