@@ -115,11 +115,8 @@ fn judge(path: &str, expected: Vec<Kind>, ex: interleave_explore::Explored, limi
         (true, false) => Verdict::Fail,
         (false, _) => Verdict::Incomplete,
     };
-    let warnings = ex
-        .warnings
-        .into_iter()
-        .map(|w| Warning { kind: w.kind, message: w.message, replay: w.replay })
-        .collect();
+    let warnings =
+        ex.warnings.into_iter().map(|w| Warning { kind: w.kind, message: w.message, replay: w.replay }).collect();
     ModelReport {
         path: path.to_string(),
         verdict,
@@ -131,13 +128,7 @@ fn judge(path: &str, expected: Vec<Kind>, ex: interleave_explore::Explored, limi
         findings: ex.findings,
         warnings,
         outcomes: ex.outcomes.into_iter().collect(),
-        stats: Stats {
-            states: ex.stats.states,
-            transitions: ex.stats.transitions,
-            depth: ex.stats.depth,
-            seconds: (ex.stats.seconds * 1000.0).round() / 1000.0,
-            peak_memory_mb: ex.stats.peak_memory_mb,
-        },
+        stats: Stats { seconds: (ex.stats.seconds * 1000.0).round() / 1000.0, ..ex.stats },
         error: None,
     }
 }

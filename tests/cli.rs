@@ -6,7 +6,8 @@ use crate::util::{interleave, stderr, stdout};
 
 fn json(args: &[&str]) -> (i32, serde_json::Value) {
     let o = interleave(args);
-    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", stdout(&o), stderr(&o)));
+    let v =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", stdout(&o), stderr(&o)));
     (o.status.code().unwrap_or(-1), v)
 }
 
@@ -45,7 +46,12 @@ fn model<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
 }
 
 fn outputs(m: &serde_json::Value) -> Vec<String> {
-    m["outcomes"].as_array().unwrap().iter().map(|o| o["main_output"].as_array().unwrap().last().unwrap().as_str().unwrap().to_string()).collect()
+    m["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["main_output"].as_array().unwrap().last().unwrap().as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -62,7 +68,8 @@ fn unlocked_counter_loses_updates_and_locked_counter_does_not() {
     let f = &nolock["findings"][0];
     assert_eq!(f["kind"], "lost-update");
     let msg = f["message"].as_str().unwrap();
-    let procs: std::collections::BTreeSet<&str> = msg.split_whitespace().filter(|w| w.starts_with("Process-")).collect();
+    let procs: std::collections::BTreeSet<&str> =
+        msg.split_whitespace().filter(|w| w.starts_with("Process-")).collect();
     assert_eq!(procs.len(), 2, "the message names two processes: {msg}");
     let locked = model(&v, "manager_counter_locked.py");
     assert_eq!(outputs(locked), ["97"]);
@@ -71,7 +78,8 @@ fn unlocked_counter_loses_updates_and_locked_counter_does_not() {
 
 #[test]
 fn ticket_models_show_the_reader_crash_and_the_oversell() {
-    let (_, v) = json(&["check", "models/small/ticket_tutorial.py", "models/small/ticket_nolock.py", "--format", "json"]);
+    let (_, v) =
+        json(&["check", "models/small/ticket_tutorial.py", "models/small/ticket_nolock.py", "--format", "json"]);
     let tutorial = model(&v, "ticket_tutorial.py");
     assert!(outputs(tutorial).iter().all(|o| o == "1"), "every outcome has one winner");
     let crash = tutorial["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "crash").unwrap();
@@ -128,7 +136,8 @@ fn output_is_identical_across_runs() {
 
 #[test]
 fn a_bound_ends_the_search_as_incomplete_with_exit_3() {
-    let (code, v) = json(&["check", "models/small/manager_counter_nolock.py", "--max-states", "50", "--format", "json"]);
+    let (code, v) =
+        json(&["check", "models/small/manager_counter_nolock.py", "--max-states", "50", "--format", "json"]);
     let m = &v["models"][0];
     assert_eq!(m["verdict"], "incomplete");
     assert_eq!(m["exhaustive"], false);

@@ -142,11 +142,11 @@ impl Search<'_, '_> {
         if self.states.len() as u64 > self.limits.max_states {
             return Some(StopReason::MaxStates);
         }
-        if i % 1024 == 0 {
+        if i.is_multiple_of(1024) {
             if self.start.elapsed() > Duration::from_secs_f64(self.limits.max_seconds) {
                 return Some(StopReason::MaxSeconds);
             }
-            if i % 8192 == 0 && current_memory_mb() > self.limits.max_memory_mb {
+            if i.is_multiple_of(8192) && current_memory_mb() > self.limits.max_memory_mb {
                 return Some(StopReason::MaxMemory);
             }
         }
@@ -198,7 +198,11 @@ impl Search<'_, '_> {
     fn note_event(&mut self, i: u32, a: Actor, ev: Event) {
         let (kind, lines) = match &ev {
             Event::Uncaught { exc, line, .. } => {
-                let k = if exc.ty == interleave_machine::ir::ExcType::AssertionError { Kind::Assertion } else { Kind::Crash };
+                let k = if exc.ty == interleave_machine::ir::ExcType::AssertionError {
+                    Kind::Assertion
+                } else {
+                    Kind::Crash
+                };
                 (k, vec![*line])
             }
             Event::LostUpdate { .. } => {
@@ -209,7 +213,9 @@ impl Search<'_, '_> {
                 };
                 (Kind::LostUpdate, vec![line])
             }
-            Event::Zombie { parent, .. } => (Kind::Zombie, vec![self.m.current_line(&self.states[i as usize], *parent)]),
+            Event::Zombie { parent, .. } => {
+                (Kind::Zombie, vec![self.m.current_line(&self.states[i as usize], *parent)])
+            }
             Event::Orphan { .. } => (Kind::Orphan, vec![]),
         };
         let key = dedup_key(kind, Some(&ev), &lines);
@@ -245,7 +251,9 @@ impl Search<'_, '_> {
             }
             let r = self.m.replay(&path).map_err(|e| match e {
                 interleave_machine::trace::ReplayError::Model(e) => e,
-                other => ModelError::new(Default::default(), &format!("internal: a found path does not replay: {other}")),
+                other => {
+                    ModelError::new(Default::default(), &format!("internal: a found path does not replay: {other}"))
+                }
             })?;
             let tok = token(&path);
             let f = match &seen.step {

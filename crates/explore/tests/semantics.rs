@@ -43,10 +43,7 @@ fn set<const N: usize>(ks: [Kind; N]) -> BTreeSet<Kind> {
 /// Runs whose output is exactly these lines, each given as one string with
 /// lines separated by '|'.
 fn outs(lines: &[&str]) -> BTreeSet<Vec<String>> {
-    lines
-        .iter()
-        .map(|l| if l.is_empty() { vec![] } else { l.split('|').map(str::to_string).collect() })
-        .collect()
+    lines.iter().map(|l| if l.is_empty() { vec![] } else { l.split('|').map(str::to_string).collect() }).collect()
 }
 
 fn ok(lines: &[&str]) -> BTreeSet<(Vec<String>, i64)> {
@@ -58,7 +55,11 @@ fn messages(e: &Explored, k: Kind) -> Vec<String> {
 }
 
 fn no_findings(e: &Explored) {
-    assert!(e.findings.is_empty(), "unexpected findings: {:#?}", e.findings.iter().map(|f| (&f.kind, &f.message)).collect::<Vec<_>>());
+    assert!(
+        e.findings.is_empty(),
+        "unexpected findings: {:#?}",
+        e.findings.iter().map(|f| (&f.kind, &f.message)).collect::<Vec<_>>()
+    );
 }
 
 // ---------------------------------------------------------------- Manager
@@ -276,7 +277,10 @@ if __name__ == '__main__':
 "#);
     // eval('') raises SyntaxError; main dies with exit status 1 (after
     // joining the writer at exit).
-    assert_eq!(outcomes(&e), [(vec!["1".to_string()], 0), (vec!["2".to_string()], 0), (vec![], 1)].into_iter().collect());
+    assert_eq!(
+        outcomes(&e),
+        [(vec!["1".to_string()], 0), (vec!["2".to_string()], 0), (vec![], 1)].into_iter().collect()
+    );
     assert_eq!(kinds(&e), set([Kind::Crash]));
     assert!(messages(&e, Kind::Crash).iter().all(|m| m.contains("SyntaxError")), "{:?}", messages(&e, Kind::Crash));
 }

@@ -46,14 +46,9 @@ impl Diagnostic {
     /// line with a caret, and the `help:` line.
     pub fn render(&self) -> String {
         match (&self.source, self.span) {
-            (Some(source), Some(span)) => render_snippet(
-                &self.path,
-                source,
-                span,
-                &self.message,
-                &self.label,
-                self.help.as_deref(),
-            ),
+            (Some(source), Some(span)) => {
+                render_snippet(&self.path, source, span, &self.message, &self.label, self.help.as_deref())
+            }
             _ => render_plain(&self.path, &self.message, self.help.as_deref()),
         }
     }
@@ -69,13 +64,7 @@ impl std::error::Error for Diagnostic {}
 
 /// Render an error found later (at run time by the interpreter) at a span
 /// of this program.
-pub fn render_at(
-    program: &Program,
-    span: Span,
-    title: &str,
-    label: &str,
-    help: Option<&str>,
-) -> String {
+pub fn render_at(program: &Program, span: Span, title: &str, label: &str, help: Option<&str>) -> String {
     render_snippet(&program.path, &program.source, span, title, label, help)
 }
 
@@ -89,26 +78,13 @@ fn render_plain(path: &str, title: &str, help: Option<&str>) -> String {
 
 /// Renders only the line the span starts on, so a multi-line construct
 /// (a whole `class` block) still gives a one-line excerpt.
-fn render_snippet(
-    path: &str,
-    source: &str,
-    span: Span,
-    title: &str,
-    label: &str,
-    help: Option<&str>,
-) -> String {
+fn render_snippet(path: &str, source: &str, span: Span, title: &str, label: &str, help: Option<&str>) -> String {
     let (line_start, line_text) = line_of(source, span.start as usize);
     let start = (span.start as usize).saturating_sub(line_start);
-    let range = caret_range(
-        line_text,
-        start,
-        (span.end as usize).saturating_sub(line_start),
-    );
+    let range = caret_range(line_text, start, (span.end as usize).saturating_sub(line_start));
     let line_no = source[..line_start].matches('\n').count() + 1;
-    let snippet = Snippet::source(line_text)
-        .line_start(line_no)
-        .origin(path)
-        .annotation(Level::Error.span(range).label(label));
+    let snippet =
+        Snippet::source(line_text).line_start(line_no).origin(path).annotation(Level::Error.span(range).label(label));
     let mut message = Level::Error.title(title).snippet(snippet);
     if let Some(help) = help {
         message = message.footer(Level::Help.title(help));
@@ -126,12 +102,8 @@ fn line_of(source: &str, offset: usize) -> (usize, &str) {
         offset -= 1;
     }
     let start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let end = source[offset..]
-        .find('\n')
-        .map_or(source.len(), |i| offset + i);
-    let text = source[start..end]
-        .strip_suffix('\r')
-        .unwrap_or(&source[start..end]);
+    let end = source[offset..].find('\n').map_or(source.len(), |i| offset + i);
+    let text = source[start..end].strip_suffix('\r').unwrap_or(&source[start..end]);
     (start, text)
 }
 
@@ -140,10 +112,7 @@ fn caret_range(line: &str, start: usize, end: usize) -> std::ops::Range<usize> {
     let start = floor_boundary(line, start.min(line.len()));
     let mut end = floor_boundary(line, end.clamp(start, line.len()));
     if end == start {
-        end = line[start..]
-            .chars()
-            .next()
-            .map_or(start, |c| start + c.len_utf8());
+        end = line[start..].chars().next().map_or(start, |c| start + c.len_utf8());
     }
     start..end
 }
@@ -157,10 +126,7 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 
 /// The candidate closest to `name` by edit distance, if it is close enough
 /// to be a likely typo.
-pub(crate) fn suggest<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub(crate) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -199,30 +165,15 @@ mod tests {
 
     #[test]
     fn suggest_picks_the_closest_name() {
-        assert_eq!(
-            suggest("aquire", ["release", "acquire"]),
-            Some("acquire".to_string())
-        );
+        assert_eq!(suggest("aquire", ["release", "acquire"]), Some("acquire".to_string()));
         assert_eq!(suggest("zzz", ["acquire"]), None);
     }
 
     #[test]
     fn render_points_at_line_and_column() {
         let src = "x = 1\ny = lambda: 0\n";
-        let span = Span {
-            start: 10,
-            end: 19,
-            line: 2,
-            col: 5,
-        };
-        let out = render_snippet(
-            "m.py",
-            src,
-            span,
-            "unsupported construct: lambda",
-            "here",
-            Some("use def"),
-        );
+        let span = Span { start: 10, end: 19, line: 2, col: 5 };
+        let out = render_snippet("m.py", src, span, "unsupported construct: lambda", "here", Some("use def"));
         assert!(out.contains("m.py:2:5"), "{out}");
         assert!(out.contains("= help: use def"), "{out}");
         assert!(out.contains("^^^^^^^^^"), "{out}");
@@ -231,12 +182,7 @@ mod tests {
     #[test]
     fn render_survives_spans_at_end_of_file() {
         let src = "x = (";
-        let span = Span {
-            start: 5,
-            end: 5,
-            line: 1,
-            col: 6,
-        };
+        let span = Span { start: 5, end: 5, line: 1, col: 6 };
         let out = render_snippet("m.py", src, span, "syntax error", "", None);
         assert!(out.contains("m.py:1:"), "{out}");
     }

@@ -10,24 +10,13 @@ use crate::diag::Diagnostic;
 use crate::source::Source;
 
 /// The finding kinds an expectation may name.
-pub const KINDS: &[&str] = &[
-    "deadlock",
-    "hang",
-    "assertion",
-    "crash",
-    "lost-update",
-    "zombie",
-    "orphan",
-];
+pub const KINDS: &[&str] = &["deadlock", "hang", "assertion", "crash", "lost-update", "zombie", "orphan"];
 
 const PREFIX: &str = "expect:";
 
 /// Collects the expectations from the comments at `comments` (ranges of
 /// comment tokens). Only comments alone on their line count.
-pub(crate) fn collect(
-    src: &Source,
-    comments: impl Iterator<Item = TextRange>,
-) -> Result<Vec<String>, Box<Diagnostic>> {
+pub(crate) fn collect(src: &Source, comments: impl Iterator<Item = TextRange>) -> Result<Vec<String>, Box<Diagnostic>> {
     let mut kinds = Vec::new();
     for range in comments {
         if !starts_line(&src.text, range.start().to_usize()) {
@@ -69,11 +58,7 @@ fn parse_list(
         if !KINDS.contains(&word) {
             let start = TextSize::new((offset + pos) as u32);
             let range = TextRange::at(start, TextSize::new(word.len().max(1) as u32));
-            let what = if word.is_empty() {
-                "an empty kind".to_string()
-            } else {
-                format!("'{word}'")
-            };
+            let what = if word.is_empty() { "an empty kind".to_string() } else { format!("'{word}'") };
             return Err(bad(src, range, &format!("unknown expectation kind {what}")));
         }
         kinds.push(word.to_string());
@@ -94,9 +79,6 @@ fn split_items(list: &str) -> Vec<(usize, &str)> {
 }
 
 fn bad(src: &Source, range: TextRange, message: &str) -> Box<Diagnostic> {
-    let help = format!(
-        "write `# expect: KIND, KIND` with kinds from: {}; or `# expect: none`",
-        KINDS.join(", ")
-    );
+    let help = format!("write `# expect: KIND, KIND` with kinds from: {}; or `# expect: none`", KINDS.join(", "));
     src.diag(range, message, "not an expectation kind", Some(help))
 }

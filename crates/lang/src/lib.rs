@@ -61,10 +61,7 @@ use source::Source;
 const STACK_SIZE: usize = 64 * 1024 * 1024;
 
 /// Reads and lowers the model file at `path`.
-#[allow(
-    clippy::result_large_err,
-    reason = "the public API returns Diagnostic by value; it is built once per run"
-)]
+#[allow(clippy::result_large_err, reason = "the public API returns Diagnostic by value; it is built once per run")]
 pub fn load(path: &Path) -> Result<Program, Diagnostic> {
     let shown = path.display().to_string();
     match std::fs::read_to_string(path) {
@@ -78,10 +75,7 @@ pub fn load(path: &Path) -> Result<Program, Diagnostic> {
 }
 
 /// Parses and lowers `source`; `path` is used in messages only.
-#[allow(
-    clippy::result_large_err,
-    reason = "the public API returns Diagnostic by value; it is built once per run"
-)]
+#[allow(clippy::result_large_err, reason = "the public API returns Diagnostic by value; it is built once per run")]
 pub fn parse(path: &str, source: &str) -> Result<Program, Diagnostic> {
     let (path_owned, source_owned) = (path.to_string(), source.to_string());
     let worker = std::thread::Builder::new()
@@ -94,18 +88,11 @@ pub fn parse(path: &str, source: &str) -> Result<Program, Diagnostic> {
     }
 }
 
-#[allow(
-    clippy::result_large_err,
-    reason = "the public API returns Diagnostic by value; it is built once per run"
-)]
+#[allow(clippy::result_large_err, reason = "the public API returns Diagnostic by value; it is built once per run")]
 fn parse_here(path: &str, text: &str) -> Result<Program, Diagnostic> {
     let src = Source::new(path, text);
     let parsed = ruff_python_parser::parse_module(text).map_err(|e| *syntax_error(&src, &e))?;
-    let comments = parsed
-        .tokens()
-        .iter()
-        .filter(|t| t.kind() == TokenKind::Comment)
-        .map(|t| t.range());
+    let comments = parsed.tokens().iter().filter(|t| t.kind() == TokenKind::Comment).map(|t| t.range());
     let expect = expect::collect(&src, comments).map_err(|d| *d)?;
     let mut program = lower::lower_module(&src, parsed.suite()).map_err(|d| *d)?;
     program.expect = expect;
@@ -119,10 +106,5 @@ fn internal_error(path: &str) -> Diagnostic {
 
 fn syntax_error(src: &Source, e: &ruff_python_parser::ParseError) -> Box<Diagnostic> {
     let help = "the model must be valid Python 3: check it with `python3 -m py_compile FILE`";
-    src.diag(
-        e.location,
-        format!("syntax error: {}", e.error),
-        "here",
-        Some(help.to_string()),
-    )
+    src.diag(e.location, format!("syntax error: {}", e.error), "here", Some(help.to_string()))
 }

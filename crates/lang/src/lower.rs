@@ -113,8 +113,7 @@ impl Lowerer<'_> {
             if alias.asname.is_none() && name.contains('.') {
                 return Err(self.unknown_module(alias.name.as_str(), alias.range()));
             }
-            self.imports
-                .insert(name.to_string(), Imported::Module(module));
+            self.imports.insert(name.to_string(), Imported::Module(module));
         }
         Ok(())
     }
@@ -138,8 +137,7 @@ impl Lowerer<'_> {
             }
             let member = self.member(module, alias.name.as_str(), alias.name.range())?;
             let name = alias.asname.as_ref().unwrap_or(&alias.name);
-            self.imports
-                .insert(name.to_string(), Imported::Member(member));
+            self.imports.insert(name.to_string(), Imported::Member(member));
         }
         Ok(())
     }
@@ -150,12 +148,7 @@ impl Lowerer<'_> {
 
     fn unknown_module(&self, name: &str, range: TextRange) -> Box<Diagnostic> {
         let help = format!("supported modules: {}", names::MODULES.join(", "));
-        self.src.diag(
-            range,
-            format!("unsupported module '{name}'"),
-            "cannot be modelled",
-            Some(help),
-        )
+        self.src.diag(range, format!("unsupported module '{name}'"), "cannot be modelled", Some(help))
     }
 
     /// A member of a supported module, e.g. `multiprocessing.Lock`.
@@ -167,20 +160,10 @@ impl Lowerer<'_> {
                 None => format!(
                     "supported members of {}: {}",
                     module.name(),
-                    module
-                        .members()
-                        .iter()
-                        .map(|(n, _)| *n)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    module.members().iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 ),
             };
-            self.src.diag(
-                range,
-                format!("unsupported name '{}.{name}'", module.name()),
-                "not modelled",
-                Some(help),
-            )
+            self.src.diag(range, format!("unsupported name '{}.{name}'", module.name()), "not modelled", Some(help))
         })
     }
 
@@ -189,10 +172,7 @@ impl Lowerer<'_> {
             if let AStmt::FunctionDef(f) = stmt {
                 let params = self.signature(f)?;
                 let def = (u32::from(f.range().start()), self.params.len() as u32);
-                self.functions
-                    .entry(f.name.to_string())
-                    .or_default()
-                    .push(def);
+                self.functions.entry(f.name.to_string()).or_default().push(def);
                 self.params.push(params);
             }
         }
@@ -202,10 +182,7 @@ impl Lowerer<'_> {
     /// Module globals: names bound at module level (outside `def`s) and
     /// names that functions declare `global`.
     fn collect_globals(&mut self, suite: &[AStmt]) {
-        let names = Bindings::of(suite)
-            .bound
-            .into_iter()
-            .chain(scope::globals_declared_in_functions(suite));
+        let names = Bindings::of(suite).bound.into_iter().chain(scope::globals_declared_in_functions(suite));
         for name in names {
             if !self.globals.contains(&name) {
                 self.globals.push(name);
@@ -215,13 +192,7 @@ impl Lowerer<'_> {
 
     fn lower_functions(&mut self, suite: &[AStmt]) -> Result<Vec<Function>> {
         let mut out = Vec::new();
-        for f in suite.iter().filter_map(|s| {
-            if let AStmt::FunctionDef(f) = s {
-                Some(f)
-            } else {
-                None
-            }
-        }) {
+        for f in suite.iter().filter_map(|s| if let AStmt::FunctionDef(f) = s { Some(f) } else { None }) {
             let index = out.len();
             out.push(self.function(f, index)?);
         }
@@ -238,10 +209,7 @@ impl Lowerer<'_> {
                 locals.push(name);
             }
         }
-        self.scope = Some(FnScope {
-            locals,
-            declared_global: bindings.declared_global,
-        });
+        self.scope = Some(FnScope { locals, declared_global: bindings.declared_global });
         self.loop_depth = 0;
         let body = self.block(&f.body);
         let scope = self.scope.take().expect("scope set above");
@@ -254,12 +222,7 @@ impl Lowerer<'_> {
         })
     }
 
-    fn check_global_params(
-        &self,
-        f: &ast::StmtFunctionDef,
-        params: &[Param],
-        b: &Bindings,
-    ) -> Result<()> {
+    fn check_global_params(&self, f: &ast::StmtFunctionDef, params: &[Param], b: &Bindings) -> Result<()> {
         match params.iter().find(|p| b.declared_global.contains(&p.name)) {
             Some(p) => Err(self.src.diag(
                 f.name.range(),
@@ -312,52 +275,32 @@ impl Lowerer<'_> {
     fn function_named(&self, name: &str) -> Option<u32> {
         let defs = self.functions.get(name)?;
         let chosen = match self.position {
-            Some(at) => defs
-                .iter()
-                .rev()
-                .find(|(start, _)| *start < at)
-                .or(defs.first()),
+            Some(at) => defs.iter().rev().find(|(start, _)| *start < at).or(defs.first()),
             None => defs.last(),
         };
         chosen.map(|(_, i)| *i)
     }
 
     pub(crate) fn global(&self, name: &str) -> Option<u32> {
-        self.globals
-            .iter()
-            .position(|n| n == name)
-            .map(|i| i as u32)
+        self.globals.iter().position(|n| n == name).map(|i| i as u32)
     }
 
     /// "unknown name" with a "did you mean" when a close name exists.
     pub(crate) fn unknown_name(&self, name: &str, range: TextRange) -> Box<Diagnostic> {
         let mut candidates: Vec<&str> = names::builtin_names().collect();
-        candidates.extend(
-            self.scope
-                .iter()
-                .flat_map(|s| s.locals.iter().map(String::as_str)),
-        );
+        candidates.extend(self.scope.iter().flat_map(|s| s.locals.iter().map(String::as_str)));
         candidates.extend(self.globals.iter().map(String::as_str));
         candidates.extend(self.functions.keys().map(String::as_str));
         candidates.extend(self.imports.keys().map(String::as_str));
         let help = match suggest(name, candidates) {
             Some(s) => format!("did you mean '{s}'?"),
-            None => "assign it first, define it with `def`, or import it from a supported module"
-                .to_string(),
+            None => "assign it first, define it with `def`, or import it from a supported module".to_string(),
         };
-        self.src.diag(
-            range,
-            format!("unknown name '{name}'"),
-            "not defined",
-            Some(help),
-        )
+        self.src.diag(range, format!("unknown name '{name}'"), "not defined", Some(help))
     }
 
     pub(crate) fn expr_at(&self, kind: ExprKind, range: TextRange) -> Expr {
-        Expr {
-            kind,
-            span: self.src.span(range),
-        }
+        Expr { kind, span: self.src.span(range) }
     }
 }
 
@@ -372,20 +315,14 @@ fn module_level(suite: &[AStmt]) -> Vec<&AStmt> {
         match stmt {
             AStmt::If(s) => {
                 children.extend(s.body.iter());
-                s.elif_else_clauses
-                    .iter()
-                    .for_each(|c| children.extend(c.body.iter()));
+                s.elif_else_clauses.iter().for_each(|c| children.extend(c.body.iter()));
             }
             AStmt::For(s) => children.extend(s.body.iter().chain(s.orelse.iter())),
             AStmt::While(s) => children.extend(s.body.iter().chain(s.orelse.iter())),
             AStmt::With(s) => children.extend(s.body.iter()),
             AStmt::Try(s) => {
                 children.extend(s.body.iter());
-                s.handlers
-                    .iter()
-                    .for_each(|ast::ExceptHandler::ExceptHandler(h)| {
-                        children.extend(h.body.iter())
-                    });
+                s.handlers.iter().for_each(|ast::ExceptHandler::ExceptHandler(h)| children.extend(h.body.iter()));
                 children.extend(s.orelse.iter().chain(s.finalbody.iter()));
             }
             _ => {}

@@ -14,33 +14,18 @@ impl Lowerer<'_> {
             AExpr::Name(n) => self.call_name(n, c),
             AExpr::Attribute(a) => self.call_attr(a, c),
             other => {
-                let help =
-                    "call a function of the file, a builtin, or a method: `f(x)`, `q.put(x)`"
-                        .to_string();
-                Err(self.src.diag(
-                    other.range(),
-                    "unsupported callee",
-                    "cannot call this",
-                    Some(help),
-                ))
+                let help = "call a function of the file, a builtin, or a method: `f(x)`, `q.put(x)`".to_string();
+                Err(self.src.diag(other.range(), "unsupported callee", "cannot call this", Some(help)))
             }
         }
     }
 
     fn check_plain_args(&self, args: &ast::Arguments) -> Result<()> {
         if let Some(s) = args.args.iter().find(|a| a.is_starred_expr()) {
-            return Err(self.src.unsupported(
-                s.range(),
-                "`*args` in a call",
-                "pass the arguments one by one",
-            ));
+            return Err(self.src.unsupported(s.range(), "`*args` in a call", "pass the arguments one by one"));
         }
         if let Some(k) = args.keywords.iter().find(|k| k.arg.is_none()) {
-            return Err(self.src.unsupported(
-                k.range(),
-                "`**kwargs` in a call",
-                "pass keyword arguments by name",
-            ));
+            return Err(self.src.unsupported(k.range(), "`**kwargs` in a call", "pass keyword arguments by name"));
         }
         Ok(())
     }
@@ -98,21 +83,12 @@ impl Lowerer<'_> {
                 Some(s) => format!("did you mean '{s}'?"),
                 None => "see the supported methods in README.md".to_string(),
             };
-            return Err(self.src.diag(
-                a.attr.range(),
-                format!("unknown method '{name}'"),
-                "not modelled",
-                Some(help),
-            ));
+            return Err(self.src.diag(a.attr.range(), format!("unknown method '{name}'"), "not modelled", Some(help)));
         }
         let receiver = Box::new(self.expr(&a.value)?);
         let args = self.call_args(c)?;
         let kwargs = self.call_kwargs(c)?;
-        Ok(ExprKind::Call(
-            Callee::Method(receiver, name.to_string()),
-            args,
-            kwargs,
-        ))
+        Ok(ExprKind::Call(Callee::Method(receiver, name.to_string()), args, kwargs))
     }
 
     /// A call of a function of the file: keywords become positions, gaps
@@ -121,17 +97,8 @@ impl Lowerer<'_> {
     fn call_function(&mut self, index: u32, fname: &str, c: &ast::ExprCall) -> Result<ExprKind> {
         let params = self.params[index as usize].clone();
         if c.arguments.args.len() > params.len() {
-            let msg = format!(
-                "{fname}() takes {} arguments but {} were given",
-                params.len(),
-                c.arguments.args.len()
-            );
-            return Err(self.src.diag(
-                c.range(),
-                msg,
-                "too many arguments",
-                Some(signature_help(fname, &params)),
-            ));
+            let msg = format!("{fname}() takes {} arguments but {} were given", params.len(), c.arguments.args.len());
+            return Err(self.src.diag(c.range(), msg, "too many arguments", Some(signature_help(fname, &params))));
         }
         let mut slots: Vec<Option<Expr>> = self.call_args(c)?.into_iter().map(Some).collect();
         slots.resize(params.len(), None);
@@ -140,12 +107,7 @@ impl Lowerer<'_> {
             let pos = self.keyword_position(fname, &params, name, k.range())?;
             if slots[pos].is_some() {
                 let msg = format!("{fname}() got multiple values for argument '{name}'");
-                return Err(self.src.diag(
-                    k.range(),
-                    msg,
-                    "given twice",
-                    Some(signature_help(fname, &params)),
-                ));
+                return Err(self.src.diag(k.range(), msg, "given twice", Some(signature_help(fname, &params))));
             }
             slots[pos] = Some(self.expr(&k.value)?);
         }
@@ -165,12 +127,7 @@ impl Lowerer<'_> {
                 Some(s) => format!("did you mean '{s}'?"),
                 None => signature_help(fname, params),
             };
-            self.src.diag(
-                range,
-                format!("{fname}() has no parameter '{name}'"),
-                "unknown keyword",
-                Some(help),
-            )
+            self.src.diag(range, format!("{fname}() has no parameter '{name}'"), "unknown keyword", Some(help))
         })
     }
 
@@ -190,12 +147,7 @@ impl Lowerer<'_> {
                 (None, Some(_)) => {}
                 (None, None) => {
                     let msg = format!("{fname}() missing argument '{}'", p.name);
-                    return Err(self.src.diag(
-                        range,
-                        msg,
-                        "in this call",
-                        Some(signature_help(fname, params)),
-                    ));
+                    return Err(self.src.diag(range, msg, "in this call", Some(signature_help(fname, params))));
                 }
             }
         }
@@ -213,17 +165,11 @@ impl Lowerer<'_> {
         Ok(ExprKind::FString(parts))
     }
 
-    fn fstring_elements(
-        &mut self,
-        elements: &ast::InterpolatedStringElements,
-        parts: &mut Vec<FPart>,
-    ) -> Result<()> {
+    fn fstring_elements(&mut self, elements: &ast::InterpolatedStringElements, parts: &mut Vec<FPart>) -> Result<()> {
         for element in elements {
             match element {
                 ast::InterpolatedStringElement::Literal(l) => push_lit(parts, &l.value),
-                ast::InterpolatedStringElement::Interpolation(i) => {
-                    parts.push(self.interpolation(i)?)
-                }
+                ast::InterpolatedStringElement::Interpolation(i) => parts.push(self.interpolation(i)?),
             }
         }
         Ok(())
@@ -231,31 +177,18 @@ impl Lowerer<'_> {
 
     fn interpolation(&mut self, i: &ast::InterpolatedElement) -> Result<FPart> {
         if i.debug_text.is_some() {
-            return Err(self.src.unsupported(
-                i.range,
-                "f-string `=` specifier",
-                "write the name out: f'x={x!r}'",
-            ));
+            return Err(self.src.unsupported(i.range, "f-string `=` specifier", "write the name out: f'x={x!r}'"));
         }
         let value = self.expr(&i.expression)?;
         let value = match i.conversion {
             ast::ConversionFlag::None | ast::ConversionFlag::Str => value,
             ast::ConversionFlag::Repr => {
                 let span = value.span;
-                Expr {
-                    kind: ExprKind::Call(Callee::Builtin(Builtin::Repr), vec![value], Vec::new()),
-                    span,
-                }
+                Expr { kind: ExprKind::Call(Callee::Builtin(Builtin::Repr), vec![value], Vec::new()), span }
             }
-            ast::ConversionFlag::Ascii => {
-                return Err(self.src.unsupported(i.range, "`!a` conversion", "use `!r`"))
-            }
+            ast::ConversionFlag::Ascii => return Err(self.src.unsupported(i.range, "`!a` conversion", "use `!r`")),
         };
-        let spec = i
-            .format_spec
-            .as_deref()
-            .map(|s| self.format_spec(s))
-            .transpose()?;
+        let spec = i.format_spec.as_deref().map(|s| self.format_spec(s)).transpose()?;
         Ok(FPart::Value(value, spec))
     }
 
@@ -289,15 +222,7 @@ fn push_lit(parts: &mut Vec<FPart>, text: &str) {
 }
 
 fn signature_help(fname: &str, params: &[interleave_machine::ir::Param]) -> String {
-    let list: Vec<String> = params
-        .iter()
-        .map(|p| {
-            if p.default.is_some() {
-                format!("{}=...", p.name)
-            } else {
-                p.name.clone()
-            }
-        })
-        .collect();
+    let list: Vec<String> =
+        params.iter().map(|p| if p.default.is_some() { format!("{}=...", p.name) } else { p.name.clone() }).collect();
     format!("the signature is {fname}({})", list.join(", "))
 }

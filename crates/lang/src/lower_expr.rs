@@ -16,12 +16,7 @@ impl Lowerer<'_> {
     pub(crate) fn expr(&mut self, e: &AExpr) -> Result<Expr> {
         if self.depth >= MAX_DEPTH {
             let help = "split the expression into several assignments".to_string();
-            return Err(self.src.diag(
-                e.range(),
-                "expression nested too deeply",
-                "here",
-                Some(help),
-            ));
+            return Err(self.src.diag(e.range(), "expression nested too deeply", "here", Some(help)));
         }
         self.depth += 1;
         let kind = self.expr_kind(e);
@@ -40,17 +35,11 @@ impl Lowerer<'_> {
     fn expr_kind(&mut self, e: &AExpr) -> Result<ExprKind> {
         Ok(match e {
             AExpr::BoolOp(b) => self.bool_op(b)?,
-            AExpr::BinOp(b) => ExprKind::Binary(
-                self.bin_op(b.op, b.range)?,
-                self.boxed(&b.left)?,
-                self.boxed(&b.right)?,
-            ),
+            AExpr::BinOp(b) => {
+                ExprKind::Binary(self.bin_op(b.op, b.range)?, self.boxed(&b.left)?, self.boxed(&b.right)?)
+            }
             AExpr::UnaryOp(u) => self.unary(u)?,
-            AExpr::If(i) => ExprKind::IfElse(
-                self.boxed(&i.test)?,
-                self.boxed(&i.body)?,
-                self.boxed(&i.orelse)?,
-            ),
+            AExpr::If(i) => ExprKind::IfElse(self.boxed(&i.test)?, self.boxed(&i.body)?, self.boxed(&i.orelse)?),
             AExpr::Dict(d) => self.dict(d)?,
             AExpr::ListComp(c) => self.list_comp(c)?,
             AExpr::Compare(c) => self.compare(c)?,
@@ -71,23 +60,13 @@ impl Lowerer<'_> {
 
     fn unsupported_expr(&self, e: &AExpr) -> Box<crate::Diagnostic> {
         let (what, help) = match e {
-            AExpr::Lambda(_) => (
-                "lambda",
-                "define a function with `def` at module level and use its name",
-            ),
-            AExpr::Named(_) => (
-                "assignment expression (:=)",
-                "assign in a separate statement",
-            ),
+            AExpr::Lambda(_) => ("lambda", "define a function with `def` at module level and use its name"),
+            AExpr::Named(_) => ("assignment expression (:=)", "assign in a separate statement"),
             AExpr::Set(_) => ("set literal", "use a list or a dict"),
-            AExpr::SetComp(_) | AExpr::DictComp(_) => (
-                "set/dict comprehension",
-                "use a list comprehension or a for loop",
-            ),
-            AExpr::Generator(_) => (
-                "generator expression",
-                "use a list comprehension: [x for x in items]",
-            ),
+            AExpr::SetComp(_) | AExpr::DictComp(_) => {
+                ("set/dict comprehension", "use a list comprehension or a for loop")
+            }
+            AExpr::Generator(_) => ("generator expression", "use a list comprehension: [x for x in items]"),
             AExpr::Await(_) => ("await", "use multiprocessing instead of asyncio"),
             AExpr::Yield(_) | AExpr::YieldFrom(_) => ("yield", "return a list instead of yielding"),
             AExpr::TString(_) => ("t-string", "use an f-string"),
@@ -129,11 +108,7 @@ impl Lowerer<'_> {
             O::Pow => BinOp::Pow,
             other => {
                 let what = format!("operator `{}`", other.as_str());
-                return Err(self.src.unsupported(
-                    range,
-                    &what,
-                    "supported operators: + - * / // % **",
-                ));
+                return Err(self.src.unsupported(range, &what, "supported operators: + - * / // % **"));
             }
         })
     }
@@ -144,11 +119,7 @@ impl Lowerer<'_> {
             ast::UnaryOp::USub => UnaryOp::Neg,
             ast::UnaryOp::UAdd => UnaryOp::Pos,
             ast::UnaryOp::Invert => {
-                return Err(self.src.unsupported(
-                    u.range,
-                    "operator `~`",
-                    "use `-x - 1` or `not x`",
-                ))
+                return Err(self.src.unsupported(u.range, "operator `~`", "use `-x - 1` or `not x`"))
             }
         };
         let operand = self.expr(&u.operand)?;
@@ -175,11 +146,9 @@ impl Lowerer<'_> {
                 )),
             },
             Number::Float(f) => Ok(ExprKind::Const(Const::Float(f.to_bits()))),
-            Number::Complex { .. } => Err(self.src.unsupported(
-                n.range,
-                "complex number",
-                "use int (or float for durations)",
-            )),
+            Number::Complex { .. } => {
+                Err(self.src.unsupported(n.range, "complex number", "use int (or float for durations)"))
+            }
         }
     }
 
@@ -200,18 +169,10 @@ impl Lowerer<'_> {
 
     fn list_comp(&mut self, c: &ast::ExprListComp) -> Result<ExprKind> {
         let [gen] = &c.generators[..] else {
-            return Err(self.src.unsupported(
-                c.range,
-                "comprehension with several `for`s",
-                "use nested for loops",
-            ));
+            return Err(self.src.unsupported(c.range, "comprehension with several `for`s", "use nested for loops"));
         };
         if gen.is_async {
-            return Err(self.src.unsupported(
-                gen.range,
-                "async comprehension",
-                "use a plain `for`",
-            ));
+            return Err(self.src.unsupported(gen.range, "async comprehension", "use a plain `for`"));
         }
         let iter = self.boxed(&gen.iter)?;
         let target = self.target(&gen.target)?;
@@ -222,11 +183,7 @@ impl Lowerer<'_> {
     /// `a < b < c` becomes `a < b and b < c` when each middle operand is a
     /// name or constant (evaluating it twice is then harmless).
     fn compare(&mut self, c: &ast::ExprCompare) -> Result<ExprKind> {
-        for middle in c
-            .comparators
-            .iter()
-            .take(c.comparators.len().saturating_sub(1))
-        {
+        for middle in c.comparators.iter().take(c.comparators.len().saturating_sub(1)) {
             if !matches!(
                 middle,
                 AExpr::Name(_)
@@ -272,12 +229,7 @@ impl Lowerer<'_> {
             Some(Resolved::DunderName) => ExprKind::Const(Const::Str(Arc::from("__main__"))),
             Some(Resolved::Module(m)) => {
                 let help = format!("use a member such as `{}.{}`", name, m.members()[0].0);
-                return Err(self.src.diag(
-                    range,
-                    format!("module '{name}' used as a value"),
-                    "a module",
-                    Some(help),
-                ));
+                return Err(self.src.diag(range, format!("module '{name}' used as a value"), "a module", Some(help)));
             }
             None => return Err(self.unknown_name(name, range)),
         })
@@ -295,10 +247,7 @@ impl Lowerer<'_> {
     }
 
     /// A builtin named statically: `ValueError`, `queue.Empty`, `mp.Lock`.
-    pub(crate) fn static_builtin(
-        &self,
-        e: &AExpr,
-    ) -> Result<Option<interleave_machine::ir::Builtin>> {
+    pub(crate) fn static_builtin(&self, e: &AExpr) -> Result<Option<interleave_machine::ir::Builtin>> {
         match e {
             AExpr::Name(n) => Ok(match self.resolve(n.id.as_str()) {
                 Some(Resolved::Builtin(b)) => Some(b),
@@ -315,11 +264,7 @@ impl Lowerer<'_> {
 
     fn attribute(&mut self, a: &ast::ExprAttribute) -> Result<ExprKind> {
         if let Some(m) = self.module_of(&a.value) {
-            return Ok(ExprKind::Builtin(self.member(
-                m,
-                a.attr.as_str(),
-                a.attr.range(),
-            )?));
+            return Ok(ExprKind::Builtin(self.member(m, a.attr.as_str(), a.attr.range())?));
         }
         self.check_attr(a)?;
         Ok(ExprKind::Attr(self.boxed(&a.value)?, a.attr.to_string()))
@@ -334,23 +279,14 @@ impl Lowerer<'_> {
             Some(s) => format!("did you mean '{s}'?"),
             None => format!("supported attributes: {}", ATTRS.join(", ")),
         };
-        Err(self.src.diag(
-            a.attr.range(),
-            format!("unknown attribute '{name}'"),
-            "not modelled",
-            Some(help),
-        ))
+        Err(self.src.diag(a.attr.range(), format!("unknown attribute '{name}'"), "not modelled", Some(help)))
     }
 
     fn subscript(&mut self, s: &ast::ExprSubscript) -> Result<ExprKind> {
         let value = self.boxed(&s.value)?;
         if let AExpr::Slice(sl) = &*s.slice {
             if let Some(step) = &sl.step {
-                return Err(self.src.unsupported(
-                    step.range(),
-                    "slice step",
-                    "use `s[a:b]` without a step",
-                ));
+                return Err(self.src.unsupported(step.range(), "slice step", "use `s[a:b]` without a step"));
             }
             let lo = sl.lower.as_deref().map(|e| self.boxed(e)).transpose()?;
             let hi = sl.upper.as_deref().map(|e| self.boxed(e)).transpose()?;
@@ -367,15 +303,9 @@ impl Lowerer<'_> {
             AExpr::Tuple(tu) => Target::Tuple(self.targets(&tu.elts)?, span),
             AExpr::List(l) => Target::Tuple(self.targets(&l.elts)?, span),
             AExpr::Subscript(s) if matches!(&*s.slice, AExpr::Slice(_)) => {
-                return Err(self.src.unsupported(
-                    s.range,
-                    "slice assignment",
-                    "assign items one by one",
-                ));
+                return Err(self.src.unsupported(s.range, "slice assignment", "assign items one by one"));
             }
-            AExpr::Subscript(s) => {
-                Target::Subscript(self.boxed(&s.value)?, self.boxed(&s.slice)?, span)
-            }
+            AExpr::Subscript(s) => Target::Subscript(self.boxed(&s.value)?, self.boxed(&s.slice)?, span),
             AExpr::Attribute(a) if self.module_of(&a.value).is_some() => {
                 return Err(self.src.unsupported(
                     a.range,

@@ -48,18 +48,14 @@ impl Module {
             Module::Os => &[("getpid", Builtin::Getpid)],
             Module::Sys => &[("exit", Builtin::SysExit)],
             Module::Ast => &[("literal_eval", Builtin::LiteralEval)],
-            Module::Queue => &[
-                ("Empty", Builtin::Exception(ExcType::Empty)),
-                ("Full", Builtin::Exception(ExcType::Full)),
-            ],
+            Module::Queue => {
+                &[("Empty", Builtin::Exception(ExcType::Empty)), ("Full", Builtin::Exception(ExcType::Full))]
+            }
         }
     }
 
     pub(crate) fn member(self, name: &str) -> Option<Builtin> {
-        self.members()
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, b)| *b)
+        self.members().iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
     }
 }
 
@@ -112,18 +108,13 @@ pub(crate) fn builtin(name: &str) -> Option<Builtin> {
 /// A builtin exception class by its Python name (`queue.Empty` is reached
 /// through the `queue` module instead).
 pub(crate) fn exception(name: &str) -> Option<ExcType> {
-    ExcType::ALL
-        .into_iter()
-        .filter(|t| !matches!(t, ExcType::Empty | ExcType::Full))
-        .find(|t| t.name() == name)
+    ExcType::ALL.into_iter().filter(|t| !matches!(t, ExcType::Empty | ExcType::Full)).find(|t| t.name() == name)
 }
 
 /// Every builtin name, for "did you mean" suggestions.
 pub(crate) fn builtin_names() -> impl Iterator<Item = &'static str> {
-    BUILTINS.iter().map(|(n, _)| *n).chain(
-        ExcType::ALL
-            .into_iter()
-            .filter(|t| !matches!(t, ExcType::Empty | ExcType::Full))
-            .map(ExcType::name),
-    )
+    BUILTINS
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(ExcType::ALL.into_iter().filter(|t| !matches!(t, ExcType::Empty | ExcType::Full)).map(ExcType::name))
 }

@@ -17,11 +17,7 @@ pub(crate) struct Source {
 
 impl Source {
     pub(crate) fn new(path: &str, text: &str) -> Self {
-        Source {
-            path: path.to_string(),
-            text: Arc::from(text),
-            index: LineIndex::from_source_text(text),
-        }
+        Source { path: path.to_string(), text: Arc::from(text), index: LineIndex::from_source_text(text) }
     }
 
     /// The IR span of a parser range: byte offsets plus the 1-based line
@@ -31,12 +27,7 @@ impl Source {
         let start = u32::from(range.start()).min(len);
         let end = u32::from(range.end()).clamp(start, len);
         let (line, col) = self.line_col(start);
-        Span {
-            start,
-            end,
-            line,
-            col,
-        }
+        Span { start, end, line, col }
     }
 
     fn line_col(&self, offset: u32) -> (u32, u32) {
@@ -44,9 +35,7 @@ impl Source {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let lc = self
-            .index
-            .line_column(TextSize::new(offset as u32), &self.text);
+        let lc = self.index.line_column(TextSize::new(offset as u32), &self.text);
         (lc.line.get() as u32, lc.column.get() as u32)
     }
 
@@ -80,14 +69,8 @@ impl Source {
         if start < content_end || content_end == 0 {
             return range;
         }
-        let last = self.text[..content_end]
-            .char_indices()
-            .next_back()
-            .map_or(0, |(i, _)| i);
-        TextRange::new(
-            TextSize::new(last as u32),
-            TextSize::new(content_end as u32),
-        )
+        let last = self.text[..content_end].char_indices().next_back().map_or(0, |(i, _)| i);
+        TextRange::new(TextSize::new(last as u32), TextSize::new(content_end as u32))
     }
 
     /// The common case: a construct outside the supported subset.

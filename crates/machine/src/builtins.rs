@@ -84,7 +84,8 @@ impl Run<'_, '_> {
     }
 
     fn print(&mut self, a: &Args) {
-        let text = |k: &str, d: &str| a.kw.iter().find(|(n, _)| &**n == k).map_or(d.to_string(), |(_, v)| value::to_str(v));
+        let text =
+            |k: &str, d: &str| a.kw.iter().find(|(n, _)| &**n == k).map_or(d.to_string(), |(_, v)| value::to_str(v));
         let (sep, end) = (text("sep", " "), text("end", "\n"));
         let line = a.pos.iter().map(value::to_str).collect::<Vec<_>>().join(&sep) + &end;
         if self.me == 0 {
@@ -114,7 +115,13 @@ fn pure_builtin(b: Builtin, a: &Args) -> OpResult<Value> {
         Builtin::Enumerate => {
             let start = a.get(1, &["start"]).and_then(|v| v.as_int()).unwrap_or(0);
             let items = seq_items(&arg0)?;
-            Value::list(items.into_iter().enumerate().map(|(i, v)| Value::tuple(vec![Value::Int(start + i as i64), v])).collect())
+            Value::list(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| Value::tuple(vec![Value::Int(start + i as i64), v]))
+                    .collect(),
+            )
         }
         Builtin::Isinstance => Value::Bool(isinstance(&arg0, a.pos.get(1).unwrap_or(&Value::None))),
         Builtin::Eval | Builtin::LiteralEval => literal_eval(&arg0, b == Builtin::Eval)?,
@@ -132,9 +139,10 @@ fn to_int(v: &Value) -> OpResult<Value> {
             raise(ExcType::ValueError, format!("invalid literal for int() with base 10: {}", value::repr(v)))
         }),
         Value::Float(f) => Ok(Value::Int(f64::from_bits(*f).trunc() as i64)),
-        v => v.as_int().map(Value::Int).ok_or_else(|| {
-            type_err(&format!("int() argument must be a string or a number, not '{}'", v.type_name()))
-        }),
+        v => v
+            .as_int()
+            .map(Value::Int)
+            .ok_or_else(|| type_err(&format!("int() argument must be a string or a number, not '{}'", v.type_name()))),
     }
 }
 
@@ -245,15 +253,17 @@ fn aggregate(b: Builtin, a: &Args) -> OpResult<Value> {
 fn isinstance(v: &Value, ty: &Value) -> bool {
     match ty {
         Value::Tuple(ts) => ts.iter().any(|t| isinstance(v, t)),
-        Value::Builtin(b) => matches!(
-            (b, v),
-            (Builtin::Int, Value::Int(_) | Value::Bool(_))
-                | (Builtin::Str, Value::Str(_))
-                | (Builtin::Bool, Value::Bool(_))
-                | (Builtin::List, Value::List(_))
-                | (Builtin::Tuple, Value::Tuple(_))
-                | (Builtin::Dict, Value::Dict(_))
-        ) || matches!((b, v), (Builtin::Exception(t), Value::Exc(e)) if t.catches(e.ty)),
+        Value::Builtin(b) => {
+            matches!(
+                (b, v),
+                (Builtin::Int, Value::Int(_) | Value::Bool(_))
+                    | (Builtin::Str, Value::Str(_))
+                    | (Builtin::Bool, Value::Bool(_))
+                    | (Builtin::List, Value::List(_))
+                    | (Builtin::Tuple, Value::Tuple(_))
+                    | (Builtin::Dict, Value::Dict(_))
+            ) || matches!((b, v), (Builtin::Exception(t), Value::Exc(e)) if t.catches(e.ty))
+        }
         _ => false,
     }
 }
@@ -301,14 +311,18 @@ fn literal(e: &ast::Expr) -> Option<Value> {
             }
             Value::Dict(Arc::new(out))
         }
-        ast::Expr::UnaryOp(u) if u.op == ast::UnaryOp::USub => Value::Int(literal(&u.operand)?.as_int()?.checked_neg()?),
+        ast::Expr::UnaryOp(u) if u.op == ast::UnaryOp::USub => {
+            Value::Int(literal(&u.operand)?.as_int()?.checked_neg()?)
+        }
         _ => return None,
     })
 }
 
 pub(crate) fn local_get_item(o: &Value, k: &Value) -> OpResult<Value> {
     match o {
-        Value::Dict(d) => dict_get(d, k).cloned().ok_or_else(|| crate::value::OpError::Raise(ExcType::KeyError, value::repr(k))),
+        Value::Dict(d) => {
+            dict_get(d, k).cloned().ok_or_else(|| crate::value::OpError::Raise(ExcType::KeyError, value::repr(k)))
+        }
         Value::List(v) | Value::Tuple(v) => Ok(v[seq_index(k, v.len(), o)?].clone()),
         Value::Str(s) => {
             let chars: Vec<char> = s.chars().collect();
@@ -357,10 +371,18 @@ pub(crate) fn local_method(recv: Value, name: &str, a: &Args) -> OpResult<(Value
             let r = dict_method(Arc::make_mut(&mut d), name, a, arg(0), arg(1))?;
             Ok((Value::Dict(d), r))
         }
-        Value::Exc(_) | Value::CurrentProcess | Value::Int(_) | Value::None | Value::Bool(_) | Value::Tuple(_)
-        | Value::Float(_) | Value::Func(_) | Value::Builtin(_) | Value::Obj(_) | Value::File(_) | Value::Iter(_) => {
-            unsupported(format!("'{}' object has no method '{name}' in models", recv.type_name()))
-        }
+        Value::Exc(_)
+        | Value::CurrentProcess
+        | Value::Int(_)
+        | Value::None
+        | Value::Bool(_)
+        | Value::Tuple(_)
+        | Value::Float(_)
+        | Value::Func(_)
+        | Value::Builtin(_)
+        | Value::Obj(_)
+        | Value::File(_)
+        | Value::Iter(_) => unsupported(format!("'{}' object has no method '{name}' in models", recv.type_name())),
     }
 }
 
@@ -387,7 +409,12 @@ fn str_method(s: &str, name: &str, a: &Args) -> OpResult<Value> {
             for it in &items {
                 match it {
                     Value::Str(x) => out.push(x.to_string()),
-                    other => return raise(ExcType::TypeError, format!("sequence item: expected str instance, {} found", other.type_name())),
+                    other => {
+                        return raise(
+                            ExcType::TypeError,
+                            format!("sequence item: expected str instance, {} found", other.type_name()),
+                        )
+                    }
                 }
             }
             Value::str(&out.join(s))
@@ -410,7 +437,9 @@ fn str_format(fmt: &str, a: &Args) -> OpResult<String> {
             rest = &tail[2..];
             continue;
         }
-        let Some(close) = tail.find('}') else { return raise(ExcType::ValueError, "Single '{' encountered in format string") };
+        let Some(close) = tail.find('}') else {
+            return raise(ExcType::ValueError, "Single '{' encountered in format string");
+        };
         let field = &tail[1..close];
         let (name, spec) = field.split_once(':').unwrap_or((field, ""));
         let v = if name.is_empty() {
@@ -421,7 +450,9 @@ fn str_format(fmt: &str, a: &Args) -> OpResult<String> {
         } else {
             a.kw.iter().find(|(k, _)| &**k == name).map(|(_, v)| v)
         };
-        let Some(v) = v else { return raise(ExcType::IndexError, "Replacement index out of range for positional args tuple") };
+        let Some(v) = v else {
+            return raise(ExcType::IndexError, "Replacement index out of range for positional args tuple");
+        };
         out.push_str(&format_value(v, Some(spec))?);
         rest = &tail[close + 1..];
     }

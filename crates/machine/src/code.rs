@@ -59,7 +59,11 @@ pub enum Instr {
     /// receiver args.. kwvalues.. -> receiver' result. The compiler stores
     /// `receiver'` back when the receiver is a place (`xs.append(1)`), or
     /// drops it (a mutation of a temporary is lost, as in Python).
-    CallMethod { name: Arc<str>, nargs: u32, kw: Arc<[Arc<str>]> },
+    CallMethod {
+        name: Arc<str>,
+        nargs: u32,
+        kw: Arc<[Arc<str>]>,
+    },
     /// Moves a local out, leaving None (accumulators, no copy on write).
     TakeLocal(u32),
     /// value -> str, with an optional format spec (f-strings)

@@ -22,7 +22,8 @@ pub fn compile(p: &Program) -> Result<Compiled, ModelError> {
         fc.emit(Instr::Const(Value::None));
         fc.emit(Instr::Return);
         funcs.push(fc.code);
-        defaults.push(f.params.iter().map(|p| p.default.as_ref().map(const_value).transpose()).collect::<Result<_, _>>()?);
+        defaults
+            .push(f.params.iter().map(|p| p.default.as_ref().map(const_value).transpose()).collect::<Result<_, _>>()?);
     }
     let mut fc = Fc::new("<module>".into(), 0, Span::default());
     fc.block(&p.main)?;

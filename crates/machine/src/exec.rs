@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use crate::code::Instr;
+use crate::interp::Run;
 use crate::ir::{ExcType, UnaryOp};
 use crate::value::{self, raise, unsupported, Iter, OpError, OpResult, Value};
 use crate::world::{Object, Poll};
-use crate::interp::Run;
 
 pub(crate) type Exec = Result<Poll<()>, OpError>;
 
@@ -133,13 +133,19 @@ impl Run<'_, '_> {
                 let a = self.pop();
                 let r = match (op, &a) {
                     (UnaryOp::Not, _) => Value::Bool(!a.truthy()),
-                    (UnaryOp::Neg, v) if v.as_int().is_some() => {
-                        Value::Int(v.as_int().unwrap_or(0).checked_neg().ok_or_else(|| {
-                            OpError::Unsupported("integer overflow".into())
-                        })?)
-                    }
+                    (UnaryOp::Neg, v) if v.as_int().is_some() => Value::Int(
+                        v.as_int()
+                            .unwrap_or(0)
+                            .checked_neg()
+                            .ok_or_else(|| OpError::Unsupported("integer overflow".into()))?,
+                    ),
                     (UnaryOp::Pos, v) if v.as_int().is_some() => Value::Int(v.as_int().unwrap_or(0)),
-                    _ => return raise(ExcType::TypeError, format!("bad operand type for unary operator: '{}'", a.type_name())),
+                    _ => {
+                        return raise(
+                            ExcType::TypeError,
+                            format!("bad operand type for unary operator: '{}'", a.type_name()),
+                        )
+                    }
                 };
                 self.push(r)
             }
@@ -361,7 +367,10 @@ fn exception_of(v: Value) -> OpError {
     match v {
         Value::Exc(e) => OpError::Raise(e.ty, e.msg.to_string()),
         Value::Builtin(crate::ir::Builtin::Exception(ty)) => OpError::Raise(ty, String::new()),
-        other => OpError::Raise(ExcType::TypeError, format!("exceptions must derive from BaseException, not {}", other.type_name())),
+        other => OpError::Raise(
+            ExcType::TypeError,
+            format!("exceptions must derive from BaseException, not {}", other.type_name()),
+        ),
     }
 }
 

@@ -108,9 +108,9 @@ impl Machine<'_> {
                 let names: Vec<_> = cs.iter().map(|c| self.name(s, *c)).collect();
                 format!("{who} waiting at exit for {}", names.join(", "))
             }
-            Wait::ExitFlush(_) => format!(
-                "{who} cannot exit: its queue feeder is blocked writing into a full pipe that nobody reads"
-            ),
+            Wait::ExitFlush(_) => {
+                format!("{who} cannot exit: its queue feeder is blocked writing into a full pipe that nobody reads")
+            }
         }
     }
 
@@ -140,13 +140,7 @@ impl Machine<'_> {
     }
 
     pub fn crash_message(&self, s: &State, pid: Pid, exc: &value::Exception, line: u32) -> String {
-        format!(
-            "{} died at line {line} `{}`: {}: {}",
-            self.name(s, pid),
-            self.line_text(line),
-            exc.ty.name(),
-            exc.msg
-        )
+        format!("{} died at line {line} `{}`: {}: {}", self.name(s, pid), self.line_text(line), exc.ty.name(), exc.msg)
     }
 
     /// One sentence naming the stale read, the lost write and the

@@ -24,8 +24,8 @@
 mod builtins;
 pub mod code;
 pub mod compile;
-pub mod finding;
 mod exec;
+pub mod finding;
 pub mod interp;
 pub mod ir;
 mod shared;

@@ -31,7 +31,10 @@ pub struct Replayed {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplayError {
     /// Step `at` names an actor that cannot move there.
-    NotEnabled { at: usize, actor: Actor },
+    NotEnabled {
+        at: usize,
+        actor: Actor,
+    },
     Model(crate::ModelError),
 }
 

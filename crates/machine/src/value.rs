@@ -226,12 +226,8 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult<Value> {
     }
     match (op, a, b) {
         (BinOp::Add, Value::Str(x), Value::Str(y)) => Ok(Value::str(&format!("{x}{y}"))),
-        (BinOp::Add, Value::List(x), Value::List(y)) => {
-            Ok(Value::list(x.iter().chain(y.iter()).cloned().collect()))
-        }
-        (BinOp::Add, Value::Tuple(x), Value::Tuple(y)) => {
-            Ok(Value::tuple(x.iter().chain(y.iter()).cloned().collect()))
-        }
+        (BinOp::Add, Value::List(x), Value::List(y)) => Ok(Value::list(x.iter().chain(y.iter()).cloned().collect())),
+        (BinOp::Add, Value::Tuple(x), Value::Tuple(y)) => Ok(Value::tuple(x.iter().chain(y.iter()).cloned().collect())),
         (BinOp::Mul, Value::Str(s), n) | (BinOp::Mul, n, Value::Str(s)) if n.as_int().is_some() => {
             let n = n.as_int().unwrap_or(0).max(0) as usize;
             if s.len().saturating_mul(n) > 16 << 20 {
@@ -252,12 +248,7 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult<Value> {
         }
         _ => raise(
             ExcType::TypeError,
-            format!(
-                "unsupported operand type(s) for {}: '{}' and '{}'",
-                op_symbol(op),
-                a.type_name(),
-                b.type_name()
-            ),
+            format!("unsupported operand type(s) for {}: '{}' and '{}'", op_symbol(op), a.type_name(), b.type_name()),
         ),
     }
 }
@@ -339,7 +330,12 @@ fn percent_format(fmt: &str, args: &Value) -> OpResult<Value> {
             Some('r') => out.push_str(&repr(arg)),
             Some('d') | Some('i') => match arg.as_int() {
                 Some(i) => write!(out, "{i}").unwrap_or(()),
-                None => return raise(ExcType::TypeError, format!("%d format: a real number is required, not {}", arg.type_name())),
+                None => {
+                    return raise(
+                        ExcType::TypeError,
+                        format!("%d format: a real number is required, not {}", arg.type_name()),
+                    )
+                }
             },
             _ => return unsupported("only %s, %d, %r and %% are supported in %-formatting"),
         }

@@ -48,8 +48,14 @@ pub enum Object {
     /// `multiprocessing.Lock`: a semaphore of one; any process may release
     /// it, a killed holder keeps it.
     Lock(Option<Pid>),
-    RLock { owner: Option<Pid>, count: u32 },
-    Semaphore { value: u32, bound: Option<u32> },
+    RLock {
+        owner: Option<Pid>,
+        count: u32,
+    },
+    Semaphore {
+        value: u32,
+        bound: Option<u32>,
+    },
     Event(bool),
     Queue(Box<Queue>),
     /// `Manager().dict()`: each proxy call is one atomic step.
@@ -57,7 +63,11 @@ pub enum Object {
     /// `Manager().list()`
     List(Arc<Vec<Value>>),
     /// `multiprocessing.Value` with its own RLock (`get_lock()`).
-    Value { typecode: Arc<str>, value: Value, lock: ObjId },
+    Value {
+        typecode: Arc<str>,
+        value: Value,
+        lock: ObjId,
+    },
     Process(Box<ProcHandle>),
     Manager,
 }

@@ -15,6 +15,8 @@ use serde::Serialize;
 use interleave_machine::finding::{Finding, Kind};
 use interleave_machine::system::Outcome;
 
+pub use interleave_explore::Stats;
+
 pub use text::{render_text, render_trace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -39,15 +41,6 @@ impl Verdict {
             Verdict::Error => "error",
         }
     }
-}
-
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Stats {
-    pub states: u64,
-    pub transitions: u64,
-    pub depth: u32,
-    pub seconds: f64,
-    pub peak_memory_mb: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -26,8 +26,5 @@ pub fn err(src: &str) -> Diagnostic {
 }
 
 pub fn func<'a>(p: &'a Program, name: &str) -> &'a Function {
-    p.functions
-        .iter()
-        .find(|f| f.name == name)
-        .expect("function exists")
+    p.functions.iter().find(|f| f.name == name).expect("function exists")
 }

@@ -22,15 +22,7 @@ fn every_shipped_model_lowers() {
     let mut files = Vec::new();
     model_files(&root, &mut files);
     files.sort();
-    let failures: Vec<String> = files
-        .iter()
-        .filter_map(|f| interleave_lang::load(f).err().map(|d| d.render()))
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} models fail:\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n")
-    );
+    let failures: Vec<String> =
+        files.iter().filter_map(|f| interleave_lang::load(f).err().map(|d| d.render())).collect();
+    assert!(failures.is_empty(), "{} of {} models fail:\n{}", failures.len(), files.len(), failures.join("\n"));
 }

@@ -8,11 +8,8 @@ fn odd_inputs_do_not_panic() {
     let deep_neg = format!("x = {}1\n", "-".repeat(5000));
     let deep_list = format!("x = {}{}\n", "[".repeat(2000), "]".repeat(2000));
     let deep_call = format!("x = {}0{}\n", "abs(".repeat(1000), ")".repeat(1000));
-    let deep_blocks: String = (0..90)
-        .map(|i| format!("{}if True:\n", "    ".repeat(i)))
-        .collect::<String>()
-        + &"    ".repeat(90)
-        + "pass\n";
+    let deep_blocks: String =
+        (0..90).map(|i| format!("{}if True:\n", "    ".repeat(i))).collect::<String>() + &"    ".repeat(90) + "pass\n";
     let inputs = [
         "",
         "\n\n",
@@ -55,11 +52,7 @@ fn odd_inputs_do_not_panic() {
     ];
     for input in inputs {
         let result = std::panic::catch_unwind(|| parse("odd.py", input).map_err(|d| d.render()));
-        assert!(
-            result.is_ok(),
-            "panicked on {:?}",
-            &input[..input.len().min(60)]
-        );
+        assert!(result.is_ok(), "panicked on {:?}", &input[..input.len().min(60)]);
     }
 }
 
@@ -67,9 +60,5 @@ fn odd_inputs_do_not_panic() {
 fn deep_nesting_is_a_diagnostic_not_a_crash() {
     let src = format!("x = {}1\n", "-(".repeat(300)) + &")".repeat(300);
     let d = parse("deep.py", &src).unwrap_err();
-    assert!(
-        d.render().contains("nested too deeply") || d.render().contains("syntax error"),
-        "{}",
-        d.render()
-    );
+    assert!(d.render().contains("nested too deeply") || d.render().contains("syntax error"), "{}", d.render());
 }

@@ -118,20 +118,10 @@ if __name__ == '__main__':
 #[test]
 fn ticket_model_lowers() {
     let p = ok(TICKETS);
-    assert_eq!(
-        func(&p, "search_ticket").locals,
-        ["i", "f", "num_txt", "num_dict"]
-    );
-    assert_eq!(
-        func(&p, "get_ticket").locals,
-        ["i", "lic", "num_ticket", "f"]
-    );
-    let StmtKind::With(items, _) = &func(&p, "search_ticket").body[0].kind else {
-        panic!()
-    };
-    let ExprKind::Call(Callee::Builtin(Builtin::Open), args, kw) = &items[0].0.kind else {
-        panic!()
-    };
+    assert_eq!(func(&p, "search_ticket").locals, ["i", "f", "num_txt", "num_dict"]);
+    assert_eq!(func(&p, "get_ticket").locals, ["i", "lic", "num_ticket", "f"]);
+    let StmtKind::With(items, _) = &func(&p, "search_ticket").body[0].kind else { panic!() };
+    let ExprKind::Call(Callee::Builtin(Builtin::Open), args, kw) = &items[0].0.kind else { panic!() };
     assert_eq!(args.len(), 2);
     assert_eq!(kw[0].0, "encoding");
     assert_eq!(p.globals, ["i", "p1", "lic", "p2"]);
@@ -173,21 +163,11 @@ fn joinable_queue_model_lowers() {
     let p = ok(JOINABLE);
     let produce = func(&p, "produce");
     assert_eq!(produce.locals, ["q", "i", "s"]);
-    let StmtKind::For(_, _, body, _) = &produce.body[0].kind else {
-        panic!()
-    };
-    let StmtKind::Assign(_, fmt) = &body[1].kind else {
-        panic!()
-    };
+    let StmtKind::For(_, _, body, _) = &produce.body[0].kind else { panic!() };
+    let StmtKind::Assign(_, fmt) = &body[1].kind else { panic!() };
     assert!(matches!(fmt.kind, ExprKind::Binary(BinOp::Mod, _, _)));
-    let StmtKind::While(_, body, _) = &func(&p, "consumer").body[0].kind else {
-        panic!()
-    };
+    let StmtKind::While(_, body, _) = &func(&p, "consumer").body[0].kind else { panic!() };
     assert!(matches!(body[2].kind, StmtKind::If(..)));
-    let StmtKind::If(_, main, _) = &p.main[0].kind else {
-        panic!()
-    };
-    assert!(
-        matches!(&main[4].kind, StmtKind::Assign(t, _) if matches!(&t[0], Target::Attr(_, a, _) if a == "daemon"))
-    );
+    let StmtKind::If(_, main, _) = &p.main[0].kind else { panic!() };
+    assert!(matches!(&main[4].kind, StmtKind::Assign(t, _) if matches!(&t[0], Target::Attr(_, a, _) if a == "daemon")));
 }
