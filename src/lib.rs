@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! let report = interleave::check_file(std::path::Path::new("models/small/manager_counter_nolock.py"),
-//!                                     &interleave::Limits::default());
+//!                                     &interleave::Options::default());
 //! println!("{}", interleave::report::render_text(&[report]));
 //! ```
 
@@ -19,11 +19,18 @@ pub use interleave_lang as lang;
 pub use interleave_machine as machine;
 pub use interleave_report as report;
 
-use interleave_machine::finding::Kind;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use interleave_machine::finding::{Finding, Kind};
 use interleave_machine::ir::Program;
+use interleave_machine::system::Outcome;
 use interleave_machine::trace::TraceStep;
 use interleave_machine::{compile, Machine, ModelError};
-use interleave_report::{ModelReport, Stats, Verdict, Warning};
+use interleave_report::{EngineSummary, ModelReport, Stats, Verdict, Warning};
+use interleave_stateless::{agreement, run_loom, run_shuttle, EngineRun, Model};
+
+pub use interleave_stateless::{LoomOptions, ShuttleMode, ShuttleOptions};
 
 /// The `.py` files named by `paths`: files as given, folders searched
 /// recursively, each folder's files in sorted order.
@@ -70,8 +77,73 @@ fn expected_kinds(p: &Program) -> Vec<Kind> {
     ks
 }
 
+/// Which engines `check` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Explore,
+    Loom,
+    Shuttle,
+    /// All three; the report is explore's, with the others beside it and
+    /// whether they agree.
+    All,
+}
+
+/// Everything `check` needs to know besides the model.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub engine: Engine,
+    pub limits: Limits,
+    pub loom: LoomOptions,
+    pub shuttle: ShuttleOptions,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            engine: Engine::Explore,
+            limits: Limits::default(),
+            loom: LoomOptions::default(),
+            shuttle: ShuttleOptions::default(),
+        }
+    }
+}
+
+/// One engine's raw result, before it is judged against the expectation.
+struct Run {
+    exhaustive: bool,
+    stopped_by: Option<String>,
+    findings: Vec<Finding>,
+    warnings: Vec<Finding>,
+    outcomes: Vec<Outcome>,
+    stats: Stats,
+}
+
+fn explore_run(m: &Machine<'_>, limits: &Limits) -> Result<Run, ModelError> {
+    let ex = interleave_explore::explore(m, limits)?;
+    Ok(Run {
+        exhaustive: ex.exhaustive,
+        stopped_by: ex.stopped_by.map(|s| s.describe(limits)),
+        findings: ex.findings,
+        warnings: ex.warnings,
+        outcomes: ex.outcomes.into_iter().collect(),
+        stats: Stats { seconds: (ex.stats.seconds * 1000.0).round() / 1000.0, ..ex.stats },
+    })
+}
+
+fn stateless_run(r: EngineRun) -> Run {
+    let (warnings, findings) = r.findings.into_iter().partition(|f| f.kind.is_warning());
+    Run {
+        exhaustive: r.exhaustive,
+        stopped_by: r.note,
+        findings,
+        warnings,
+        outcomes: r.outcomes.into_iter().collect(),
+        stats: Stats { executions: r.executions, seconds: (r.seconds * 1000.0).round() / 1000.0, ..Stats::default() },
+    }
+}
+
 /// Reads, explores and judges one model.
-pub fn check_file(path: &Path, limits: &Limits) -> ModelReport {
+pub fn check_file(path: &Path, opts: &Options) -> ModelReport {
     let shown = path.display().to_string();
     let program = match lang::load(path) {
         Ok(p) => p,
@@ -81,15 +153,60 @@ pub fn check_file(path: &Path, limits: &Limits) -> ModelReport {
         Ok(c) => c,
         Err(e) => return ModelReport::error(&shown, model_error(&program, &e)),
     };
-    let m = Machine::new(&program, &code);
-    let ex = match interleave_explore::explore(&m, limits) {
-        Ok(x) => x,
-        Err(e) => return ModelReport::error(&shown, model_error(&program, &e)),
-    };
-    judge(&shown, expected_kinds(&program), ex, limits)
+    let expected = expected_kinds(&program);
+    let model = Arc::new(Model { program, code });
+    match run_engines(&model, opts) {
+        Ok((primary, others)) => {
+            let mut report = judge(&shown, expected.clone(), primary);
+            if opts.engine == Engine::All {
+                compare(&mut report, &shown, &expected, others, opts);
+            }
+            report
+        }
+        Err(e) => ModelReport::error(&shown, model_error(&model.program, &e)),
+    }
 }
 
-fn judge(path: &str, expected: Vec<Kind>, ex: interleave_explore::Explored, limits: &Limits) -> ModelReport {
+fn run_engines(model: &Arc<Model>, opts: &Options) -> Result<(Run, Vec<(String, EngineRun)>), ModelError> {
+    let m = Machine::new(&model.program, &model.code);
+    let loom = || run_loom(model.clone(), &opts.loom);
+    let shuttle = || run_shuttle(model.clone(), &opts.shuttle);
+    Ok(match opts.engine {
+        Engine::Explore => (explore_run(&m, &opts.limits)?, vec![]),
+        Engine::Loom => (stateless_run(loom()?), vec![]),
+        Engine::Shuttle => (stateless_run(shuttle()?), vec![]),
+        Engine::All => {
+            let others = vec![("loom".to_string(), loom()?), ("shuttle".to_string(), shuttle()?)];
+            (explore_run(&m, &opts.limits)?, others)
+        }
+    })
+}
+
+/// Adds the other engines' results to explore's report, and whether they
+/// agree with it.
+fn compare(report: &mut ModelReport, path: &str, expected: &[Kind], others: Vec<(String, EngineRun)>, opts: &Options) {
+    let explore_outcomes: BTreeSet<Outcome> = report.outcomes.iter().cloned().collect();
+    let explore_kinds: BTreeSet<Kind> = report.findings.iter().map(|f| f.kind).collect();
+    let mut engines = BTreeMap::new();
+    let settings = format!("explore: breadth-first, at most {} states", opts.limits.max_states);
+    engines.insert("explore".to_string(), EngineSummary::of(report, settings));
+    let mut disagreements = vec![];
+    for (name, run) in others {
+        if report.exhaustive {
+            if let Err(why) = agreement(&explore_outcomes, &explore_kinds, &run) {
+                disagreements.push(why);
+            }
+        }
+        let settings = run.settings.clone();
+        let judged = judge(path, expected.to_vec(), stateless_run(run));
+        engines.insert(name, EngineSummary::of(&judged, settings));
+    }
+    report.agree = Some(disagreements.is_empty());
+    report.disagreement = (!disagreements.is_empty()).then(|| disagreements.join("; "));
+    report.engines = Some(engines);
+}
+
+fn judge(path: &str, expected: Vec<Kind>, ex: Run) -> ModelReport {
     let mut found: Vec<Kind> = ex.findings.iter().map(|f| f.kind).collect();
     found.dedup();
     let warned: Vec<Kind> = ex.warnings.iter().map(|w| w.kind).collect();
@@ -121,22 +238,31 @@ fn judge(path: &str, expected: Vec<Kind>, ex: interleave_explore::Explored, limi
         path: path.to_string(),
         verdict,
         exhaustive: ex.exhaustive,
-        stopped_by: ex.stopped_by.map(|s| s.describe(limits)),
+        stopped_by: ex.stopped_by,
         expected,
         matches_expectation: matches,
         mismatch: (!why.is_empty()).then(|| why.join("; ")),
         findings: ex.findings,
         warnings,
-        outcomes: ex.outcomes.into_iter().collect(),
-        stats: Stats { seconds: (ex.stats.seconds * 1000.0).round() / 1000.0, ..ex.stats },
+        outcomes: ex.outcomes,
+        stats: ex.stats,
         error: None,
+        engines: None,
+        agree: None,
+        disagreement: None,
     }
 }
 
 /// Replays a token on a model: the steps, or an error to show the user.
+/// A `shuttle:KIND:SCHEDULE` token is replayed by shuttle itself.
 pub fn replay_file(path: &Path, token: &str) -> Result<Vec<TraceStep>, String> {
     let program = lang::load(path).map_err(|d| d.render())?;
     let code = compile::compile(&program).map_err(|e| model_error(&program, &e))?;
+    if token.starts_with("shuttle:") {
+        let model = Arc::new(Model { program, code });
+        let f = interleave_stateless::replay_shuttle(model, token).map_err(|e| format!("error: {e}"))?;
+        return Ok(f.trace);
+    }
     let actors = interleave_machine::system::parse_token(token).map_err(|e| format!("error: bad replay token: {e}"))?;
     let m = Machine::new(&program, &code);
     m.replay(&actors).map(|r| r.steps).map_err(|e| match e {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use interleave::report::{render_json, render_text, render_trace};
-use interleave::Limits;
+use interleave::{Engine, Limits, LoomOptions, Options, ShuttleMode, ShuttleOptions};
 
 #[derive(Parser)]
 #[command(name = "interleave", version, about = "Explores every interleaving of a Python multiprocessing program")]
@@ -22,6 +22,48 @@ struct Cli {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EngineArg {
+    Explore,
+    Loom,
+    Shuttle,
+    All,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ShuttleArg {
+    Random,
+    Pct,
+    Dfs,
+}
+
+/// How loom and shuttle run (with `--engine loom|shuttle|all`).
+#[derive(clap::Args)]
+struct EngineFlags {
+    /// Which engine explores: the own stateful explorer, loom, shuttle, or
+    /// all three (explore's verdict, with whether the others agree).
+    #[arg(long, value_enum, default_value = "explore")]
+    engine: EngineArg,
+    /// shuttle's scheduler.
+    #[arg(long, value_enum, default_value = "pct")]
+    shuttle: ShuttleArg,
+    /// shuttle's iterations (schedules tried; for dfs, at most this many).
+    #[arg(long, default_value_t = 2000)]
+    iterations: usize,
+    /// shuttle's PCT bug depth.
+    #[arg(long, default_value_t = 3)]
+    pct_depth: usize,
+    /// shuttle's random seed (random and pct).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// loom's preemption bound; 0 means none (every schedule).
+    #[arg(long, default_value_t = 2)]
+    loom_preemptions: usize,
+    /// loom's bound on executions (loom stops quietly there: reported incomplete).
+    #[arg(long, default_value_t = 200_000)]
+    loom_executions: usize,
 }
 
 #[derive(Subcommand)]
@@ -43,6 +85,8 @@ enum Command {
         /// Stop (as incomplete) when the process uses more memory than this (MiB).
         #[arg(long, default_value_t = 4096)]
         max_memory: u64,
+        #[command(flatten)]
+        engines: EngineFlags,
     },
     /// Print the interleaving a replay token stands for.
     Replay {
@@ -56,12 +100,16 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { paths, format, max_states, max_seconds, max_memory } => {
+        Command::Check { paths, format, max_states, max_seconds, max_memory, engines } => {
             let limits = match limits(max_states, max_seconds, max_memory) {
                 Ok(l) => l,
                 Err(e) => return usage(&e),
             };
-            check(&paths, format, &limits)
+            let opts = match options(limits, &engines) {
+                Ok(o) => o,
+                Err(e) => return usage(&e),
+            };
+            check(&paths, format, &opts)
         }
         Command::Replay { file, token, format } => replay(&file, &token, format),
     }
@@ -85,12 +133,36 @@ fn limits(max_states: u64, max_seconds: f64, max_memory: u64) -> Result<Limits, 
     Ok(Limits { max_states, max_seconds, max_memory_mb: max_memory, ..Limits::default() })
 }
 
-fn check(paths: &[PathBuf], format: Format, limits: &Limits) -> ExitCode {
+fn options(limits: Limits, e: &EngineFlags) -> Result<Options, String> {
+    if e.iterations == 0 || e.loom_executions == 0 {
+        return Err("--iterations and --loom-executions must be at least 1".into());
+    }
+    if e.pct_depth == 0 {
+        return Err("--pct-depth must be at least 1 (depth 1 means no priority change)".into());
+    }
+    let engine = match e.engine {
+        EngineArg::Explore => Engine::Explore,
+        EngineArg::Loom => Engine::Loom,
+        EngineArg::Shuttle => Engine::Shuttle,
+        EngineArg::All => Engine::All,
+    };
+    let mode = match e.shuttle {
+        ShuttleArg::Random => ShuttleMode::Random,
+        ShuttleArg::Pct => ShuttleMode::Pct,
+        ShuttleArg::Dfs => ShuttleMode::Dfs,
+    };
+    let shuttle = ShuttleOptions { mode, iterations: e.iterations, depth: e.pct_depth, seed: e.seed };
+    let preemptions = (e.loom_preemptions > 0).then_some(e.loom_preemptions);
+    let loom = LoomOptions { max_executions: e.loom_executions, max_seconds: limits.max_seconds, preemptions };
+    Ok(Options { engine, limits, loom, shuttle })
+}
+
+fn check(paths: &[PathBuf], format: Format, opts: &Options) -> ExitCode {
     let files = match interleave::collect_models(paths) {
         Ok(f) => f,
         Err(e) => return usage(&e),
     };
-    let reports: Vec<_> = files.iter().map(|f| interleave::check_file(f, limits)).collect();
+    let reports: Vec<_> = files.iter().map(|f| interleave::check_file(f, opts)).collect();
     let out = match format {
         Format::Text => render_text(&reports),
         Format::Json => render_json(&reports),

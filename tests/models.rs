@@ -6,7 +6,7 @@
 //! stays fast; their snapshots pin how far the bounded search gets.
 
 use interleave::report::{render_text, Verdict};
-use interleave::Limits;
+use interleave::{Limits, Options};
 
 /// Bound for the snapshot run: every model in models/small/ is far below.
 const MAX_STATES: u64 = 20_000;
@@ -16,7 +16,7 @@ fn every_model_matches_its_snapshot() {
     insta::glob!("../models", "**/*.py", |path| {
         let rel = path.strip_prefix(crate::util::root()).unwrap();
         let limits = Limits { max_states: MAX_STATES, ..Limits::default() };
-        let report = interleave::check_file(rel, &limits);
+        let report = interleave::check_file(rel, &Options { limits, ..Options::default() });
         if rel.starts_with("models/small") {
             assert!(report.exhaustive, "{} must be explored exhaustively", rel.display());
             assert_eq!(report.verdict, Verdict::Pass, "{}", render_text(std::slice::from_ref(&report)));

@@ -55,6 +55,13 @@ pub struct Stats {
     pub seconds: f64,
     /// Peak resident memory of this process so far, in MiB.
     pub peak_memory_mb: u64,
+    /// Executions run, for the stateless engines (loom, shuttle).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub executions: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What a search found.
@@ -121,6 +128,7 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
         depth: s.depth.iter().copied().max().unwrap_or(0),
         seconds: s.start.elapsed().as_secs_f64(),
         peak_memory_mb: peak_memory_mb(),
+        executions: 0,
     };
     Ok(Explored { exhaustive, stopped_by, findings, warnings, outcomes: s.outcomes, stats })
 }

@@ -313,21 +313,8 @@ impl Run<'_, '_> {
 
     /// Whether executing `instr` now performs a visible operation.
     pub(crate) fn is_visible(&self, instr: &Instr) -> bool {
-        match instr {
-            Instr::GetItem => self.is_proxy(self.peek(1)),
-            Instr::SetItem(false) => self.is_proxy(self.peek(1)),
-            Instr::GetAttr(name) => self.attr_is_visible(self.peek(0), name),
-            Instr::SetAttr(name) => self.attr_is_visible(self.peek(0), name),
-            Instr::Compare(crate::ir::CmpOp::In | crate::ir::CmpOp::NotIn) => self.is_proxy(self.peek(0)),
-            Instr::GetIter => self.is_proxy(self.peek(0)),
-            Instr::CallBuiltin(b, n, kw) => self.builtin_is_visible(*b, *n as usize + kw.len()),
-            Instr::CallMethod { name, nargs, kw } => {
-                let recv = self.peek(*nargs as usize + kw.len());
-                self.method_is_visible(recv, name)
-            }
-            Instr::WithEnter | Instr::WithExit => self.with_is_visible(self.peek(0), matches!(instr, Instr::WithExit)),
-            _ => false,
-        }
+        let f = self.p.frames.last().expect("frame");
+        crate::footprint::View { w: self.w, p: self.p, stack: &f.stack }.footprint(instr).is_some()
     }
 
     pub(crate) fn is_proxy(&self, v: &Value) -> bool {

@@ -26,6 +26,7 @@ pub mod code;
 pub mod compile;
 mod exec;
 pub mod finding;
+pub mod footprint;
 pub mod interp;
 pub mod ir;
 mod shared;

@@ -126,7 +126,10 @@ impl Machine<'_> {
                 }
             }
             Actor::Feeder(pid, q) => {
-                let Some(v) = crate::shared::feed(&mut s.world, pid, q) else {
+                let ready =
+                    matches!(s.world.objects.get(q as usize), Some(Object::Queue(queue)) if queue.feeder_enabled(pid));
+                let fed = if ready { crate::shared::feed(&mut s.world, pid, q) } else { None };
+                let Some(v) = fed else {
                     return Ok(Applied::Blocked(Wait::ExitFlush(q)));
                 };
                 ctx.effect(|| format!("feeder writes {} into the pipe", crate::value::repr(&v)));

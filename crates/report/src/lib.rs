@@ -10,6 +10,8 @@
 
 mod text;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use interleave_machine::finding::{Finding, Kind};
@@ -70,6 +72,47 @@ pub struct ModelReport {
     /// The error, rendered, when the verdict is `error`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// With `--engine all`: what each engine made of the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engines: Option<BTreeMap<String, EngineSummary>>,
+    /// With `--engine all`: whether loom and shuttle agree with explore.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agree: Option<bool>,
+    /// What differs, in a sentence, when they do not agree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disagreement: Option<String>,
+}
+
+/// One engine's result on a model, for comparing engines.
+#[derive(Clone, Debug, Serialize)]
+pub struct EngineSummary {
+    pub verdict: Verdict,
+    pub exhaustive: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub settings: String,
+    /// Finding and warning kinds found.
+    pub findings: Vec<Kind>,
+    pub outcomes: Vec<Outcome>,
+    pub stats: Stats,
+}
+
+impl EngineSummary {
+    pub fn of(r: &ModelReport, settings: String) -> EngineSummary {
+        let mut findings: Vec<Kind> =
+            r.findings.iter().map(|f| f.kind).chain(r.warnings.iter().map(|w| w.kind)).collect();
+        findings.sort();
+        findings.dedup();
+        EngineSummary {
+            verdict: r.verdict,
+            exhaustive: r.exhaustive,
+            note: r.stopped_by.clone(),
+            settings,
+            findings,
+            outcomes: r.outcomes.clone(),
+            stats: r.stats.clone(),
+        }
+    }
 }
 
 impl ModelReport {
@@ -87,6 +130,9 @@ impl ModelReport {
             outcomes: vec![],
             stats: Stats::default(),
             error: Some(message),
+            engines: None,
+            agree: None,
+            disagreement: None,
         }
     }
 }

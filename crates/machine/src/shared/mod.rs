@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::exec::Exec;
 use crate::interp::Run;
-use crate::ir::{Builtin, ExcType};
+use crate::ir::ExcType;
 use crate::value::{self, raise, ObjId, OpResult, Value};
 use crate::world::{Loc, Object, Poll};
 
@@ -53,51 +53,6 @@ impl Run<'_, '_> {
 
     fn obj_mut(&mut self, id: ObjId) -> &mut Object {
         &mut self.w.objects[id as usize]
-    }
-
-    pub(crate) fn method_is_visible(&self, recv: &Value, name: &str) -> bool {
-        match recv {
-            Value::Obj(id) => match self.obj(*id) {
-                Object::Manager => false,
-                Object::Value { .. } => false,
-                Object::Process(_) => matches!(name, "start" | "join" | "terminate" | "kill" | "is_alive"),
-                Object::Queue(_) => !matches!(name, "close" | "join_thread"),
-                _ => true,
-            },
-            Value::File(i) => match name {
-                "write" => false,
-                "close" => self.p.files.get(*i as usize).is_some_and(|f| !f.buf.is_empty()),
-                _ => true,
-            },
-            _ => false,
-        }
-    }
-
-    pub(crate) fn attr_is_visible(&self, recv: &Value, name: &str) -> bool {
-        match recv {
-            Value::Obj(id) => {
-                matches!((self.obj(*id), name), (Object::Value { .. }, "value") | (Object::Process(_), "exitcode"))
-            }
-            _ => false,
-        }
-    }
-
-    pub(crate) fn with_is_visible(&self, ctx: &Value, _exit: bool) -> bool {
-        match ctx {
-            Value::Obj(id) => {
-                matches!(self.obj(*id), Object::Lock(_) | Object::RLock { .. } | Object::Semaphore { .. })
-            }
-            Value::File(i) => _exit && self.p.files.get(*i as usize).is_some_and(|f| !f.buf.is_empty()),
-            _ => false,
-        }
-    }
-
-    pub(crate) fn builtin_is_visible(&self, b: Builtin, nargs: usize) -> bool {
-        match b {
-            Builtin::Sleep | Builtin::Open | Builtin::ActiveChildren => true,
-            Builtin::Process | Builtin::Value => false,
-            _ => (0..nargs).any(|i| self.is_proxy(self.peek(i))),
-        }
     }
 
     pub(crate) fn get_item(&mut self) -> Exec {
