@@ -217,3 +217,30 @@ fn a_bad_replay_token_is_exit_2() {
     let o = interleave(&["replay", "models/small/lock_with.py", "x!"]);
     assert_usage_error(&o, &["bad replay token"]);
 }
+
+#[test]
+fn all_three_engines_agree_on_every_small_model() {
+    let (code, v) = json(&[
+        "check",
+        "models/small",
+        "--engine",
+        "all",
+        "--loom-executions",
+        "3000",
+        "--max-seconds",
+        "5",
+        "--iterations",
+        "300",
+        "--format",
+        "json",
+    ]);
+    let models = v["models"].as_array().unwrap();
+    assert!(models.len() >= 30);
+    for m in models {
+        assert_eq!(m["agree"], true, "{}: {}", m["path"], m["disagreement"]);
+        for engine in ["explore", "loom", "shuttle"] {
+            assert!(m["engines"][engine]["verdict"].is_string(), "{}: no {engine} entry", m["path"]);
+        }
+    }
+    assert_eq!(code, 0);
+}
