@@ -17,12 +17,8 @@ pub enum Instr {
     Pop,
     /// a -> a a
     Dup,
-    /// a b -> a b a b
-    Dup2,
     /// a b -> b a
     Swap,
-    /// a b c -> c a b
-    Rot3,
     BuildTuple(u32),
     BuildList(u32),
     BuildDict(u32),

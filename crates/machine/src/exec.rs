@@ -76,21 +76,10 @@ impl Run<'_, '_> {
                 let v = self.peek(0).clone();
                 self.push(v)
             }
-            Instr::Dup2 => {
-                let (a, b) = (self.peek(1).clone(), self.peek(0).clone());
-                self.push(a);
-                self.push(b);
-            }
             Instr::Swap => {
                 let st = &mut self.frame().stack;
                 let n = st.len();
                 st.swap(n - 1, n - 2);
-            }
-            Instr::Rot3 => {
-                let v = self.pop();
-                let st = &mut self.frame().stack;
-                let n = st.len();
-                st.insert(n - 2, v);
             }
             Instr::BuildTuple(n) => {
                 let items = self.pop_n(*n as usize);
