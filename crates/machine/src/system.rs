@@ -144,6 +144,28 @@ impl Machine<'_> {
         Ok(Applied::Progress)
     }
 
+    /// Whether `a` would make progress if applied now, without changing
+    /// `s`. Cheaper than applying to a clone of the whole state: only the
+    /// world and the one process are copied, and children a step would
+    /// start are not set up.
+    pub fn can_move(&self, s: &State, a: Actor) -> bool {
+        match a {
+            Actor::Proc(pid) => {
+                let Some(proc) = s.procs.get(pid as usize) else { return false };
+                if !s.world.procs.get(pid as usize).is_some_and(|m| m.alive()) {
+                    return false;
+                }
+                let (mut world, mut proc) = (s.world.clone(), proc.clone());
+                // a model error counts as moving: applying it reports the error
+                !matches!(self.step(&mut world, pid, &mut proc, &mut Ctx::default()), Ok(StepResult::Blocked(_)))
+            }
+            Actor::Feeder(pid, q) => {
+                matches!(s.world.objects.get(q as usize), Some(Object::Queue(queue)) if queue.feeder_enabled(pid))
+            }
+            Actor::Signal(pid) => s.world.procs.get(pid as usize).is_some_and(|m| m.alive() && m.pending.is_some()),
+        }
+    }
+
     /// The program has finished: its main process has exited.
     pub fn finished(&self, s: &State) -> bool {
         !s.world.procs[0].alive()

@@ -53,6 +53,24 @@ struct Inner {
     /// The shared thread of feeders and signals runs (with `shared_aux`).
     kernel: bool,
     status: Status,
+    /// The actors that can move in `state`, recomputed after every step:
+    /// every thread consults it instead of trying steps on copies.
+    movable: Vec<Actor>,
+}
+
+impl Inner {
+    fn refresh(&mut self, m: &Machine<'_>) {
+        let s = &self.state;
+        self.movable = m.actors(s).into_iter().filter(|a| m.can_move(s, *a)).collect();
+    }
+
+    fn can_move(&self, a: Actor) -> bool {
+        self.movable.contains(&a)
+    }
+
+    fn aux_can_move(&self) -> bool {
+        self.movable.iter().any(|a| !matches!(a, Actor::Proc(_)))
+    }
 }
 
 /// The engine's mutex and condition variable standing for one key.
@@ -79,7 +97,15 @@ pub fn execution<R: Runtime>(model: Arc<Model>, sink: Arc<Mutex<Collector>>, lim
         Ok(s) => s,
         Err(e) => return Collector::lock(&sink).model_error(e),
     };
-    let inner = Inner { state, log: vec![], threads: vec![Actor::Proc(0)], kernel: false, status: Status::Running };
+    let mut inner = Inner {
+        state,
+        log: vec![],
+        threads: vec![Actor::Proc(0)],
+        kernel: false,
+        status: Status::Running,
+        movable: vec![],
+    };
+    inner.refresh(&m);
     let kernel = Arc::new(Slot { key: Key::Procs, lock: R::mutex(()), cv: R::condvar() });
     let data = Mutex::new(inner);
     let ex = Arc::new(Exec::<R> { model: model.clone(), sink, limits, data, slots: Mutex::new(vec![]), kernel });
@@ -204,7 +230,7 @@ fn step_once<R: Runtime>(ex: &Arc<Exec<R>>, m: &Machine<'_>, actor: Actor, may_w
                     drop(guards);
                     let slot = ex.slot(&key);
                     let g = R::lock(&slot.lock);
-                    if ex.still_blocked(m, actor) {
+                    if ex.still_blocked(actor) {
                         drop(R::wait(&slot.cv, g));
                     }
                 }
@@ -229,20 +255,11 @@ enum Attempt {
     Ended,
 }
 
-fn enabled(m: &Machine<'_>, s: &State, a: Actor) -> bool {
-    let mut t = s.clone();
-    matches!(m.apply(&mut t, a, &mut Ctx::default()), Ok(Applied::Progress))
-}
-
-fn any_enabled(m: &Machine<'_>, s: &State) -> bool {
-    m.actors(s).into_iter().any(|a| enabled(m, s, a))
-}
-
 /// The other threads' actors that cannot move now. Waking threads only
 /// when one of these becomes able to move keeps loom from exploring
 /// useless wake-ups.
-fn blocked_others(m: &Machine<'_>, d: &Inner, me: Actor) -> Vec<Actor> {
-    d.threads.iter().copied().filter(|a| *a != me && !enabled(m, &d.state, *a)).collect()
+fn blocked_others(d: &Inner, me: Actor) -> Vec<Actor> {
+    d.threads.iter().copied().filter(|a| *a != me && !d.can_move(*a)).collect()
 }
 
 impl<R: Runtime> Exec<R> {
@@ -271,7 +288,7 @@ impl<R: Runtime> Exec<R> {
         if d.status == Status::Done {
             return None;
         }
-        Some(m.actors(&d.state).into_iter().find(|a| !matches!(a, Actor::Proc(_)) && enabled(m, &d.state, *a)))
+        Some(m.actors(&d.state).into_iter().find(|a| !matches!(a, Actor::Proc(_)) && d.can_move(*a)))
     }
 
     /// Wakes every waiting thread so that it sees the execution is over.
@@ -293,10 +310,9 @@ impl<R: Runtime> Exec<R> {
         Next::Take(m.footprint(&d.state, actor))
     }
 
-    fn still_blocked(&self, m: &Machine<'_>, actor: Actor) -> bool {
+    fn still_blocked(&self, actor: Actor) -> bool {
         let d = self.data();
-        let mut t = d.state.clone();
-        d.status == Status::Running && matches!(m.apply(&mut t, actor, &mut Ctx::default()), Ok(Applied::Blocked(_)))
+        d.status == Status::Running && !d.can_move(actor)
     }
 
     fn end(&self, d: &mut Inner) -> Attempt {
@@ -313,8 +329,8 @@ impl<R: Runtime> Exec<R> {
         if m.footprint(&d.state, actor).iter().any(|k| !keys.contains(k)) {
             return Attempt::Retry;
         }
-        let blocked = blocked_others(m, &d, actor);
-        let aux_before = self.limits.shared_aux && any_aux_enabled(m, &d.state);
+        let blocked = blocked_others(&d, actor);
+        let aux_before = self.limits.shared_aux && d.aux_can_move();
         let mut ctx = Ctx::default();
         match m.apply(&mut d.state, actor, &mut ctx) {
             Err(e) => {
@@ -323,7 +339,7 @@ impl<R: Runtime> Exec<R> {
             }
             Ok(Applied::Blocked(_)) if matches!(actor, Actor::Signal(_)) => Attempt::Gone,
             Ok(Applied::Blocked(w)) => {
-                if any_enabled(m, &d.state) {
+                if !d.movable.is_empty() {
                     return Attempt::Wait(Key::of_wait(&w));
                 }
                 Collector::lock(&self.sink).deadlock(m, &d.log);
@@ -331,8 +347,9 @@ impl<R: Runtime> Exec<R> {
             }
             Ok(Applied::Progress) => {
                 d.log.push(actor);
-                let wake = blocked.iter().any(|a| enabled(m, &d.state, *a));
-                let kick = self.limits.shared_aux && !aux_before && any_aux_enabled(m, &d.state);
+                d.refresh(m);
+                let wake = blocked.iter().any(|a| d.can_move(*a));
+                let kick = self.limits.shared_aux && !aux_before && d.aux_can_move();
                 match self.after_step(m, &mut d, ctx) {
                     Attempt::Moved(fresh, _, _) => Attempt::Moved(fresh, wake, kick),
                     other => other,
@@ -352,7 +369,7 @@ impl<R: Runtime> Exec<R> {
             Collector::lock(&self.sink).outcome(m.outcome(&d.state));
             return self.end(d);
         }
-        if !any_enabled(m, &d.state) {
+        if d.movable.is_empty() {
             // the step led into a deadlock: nobody else will try again
             Collector::lock(&self.sink).deadlock(m, &d.log);
             return self.end(d);
@@ -389,10 +406,6 @@ impl<R: Runtime> Exec<R> {
 fn has_aux(s: &State) -> bool {
     s.world.procs.iter().any(|p| p.alive() && p.pending.is_some())
         || s.world.objects.iter().any(|o| matches!(o, Object::Queue(q) if !q.buffers.is_empty()))
-}
-
-fn any_aux_enabled(m: &Machine<'_>, s: &State) -> bool {
-    m.actors(s).into_iter().any(|a| !matches!(a, Actor::Proc(_)) && enabled(m, s, a))
 }
 
 /// Processes, feeders and pending signals that have no thread yet.

@@ -145,6 +145,8 @@ pub fn run_loom(model: Arc<Model>, opts: &LoomOptions) -> Result<EngineRun, inte
     b.max_duration = Some(Duration::from_secs_f64(opts.max_seconds));
     b.max_branches = 100_000;
     b.preemption_bound = opts.preemptions;
+    // loom looks at its bounds only every `checkpoint_interval` executions
+    b.checkpoint_interval = 1;
     let start = Instant::now();
     let (m2, s2) = (model.clone(), sink.clone());
     LOOM_RUNNING.store(true, Ordering::Relaxed);
