@@ -145,11 +145,16 @@ impl Machine<'_> {
 
     /// One sentence naming the stale read, the lost write and the
     /// overwriting write, with their step numbers (1-based).
-    pub fn lost_update_message(&self, r: &Replayed, step: usize, loc: &Loc, writer: Pid, lost: Pid) -> String {
+    pub fn lost_update_message(&self, r: &Replayed, step: usize, loc: &Loc, writer: Pid) -> String {
         let before = |p: Pid, write: bool, until: usize| {
             r.accesses.iter().rev().find(|(i, q, l, w)| *i < until && *q == p && l == loc && *w == write).map(|a| a.0)
         };
-        let lost_write = before(lost, true, step);
+        // the overwritten write: the last one by another process
+        let last_other = r.accesses.iter().rev().find(|(i, q, l, w)| *i < step && *q != writer && l == loc && *w);
+        let (lost_write, lost) = match last_other {
+            Some((i, q, _, _)) => (Some(*i), *q),
+            None => (None, writer),
+        };
         let stale_read = lost_write.and_then(|lw| before(writer, false, lw)).or_else(|| before(writer, false, step));
         let at = |i: Option<usize>| match i {
             Some(i) => format!("step {} (line {}: `{}`)", i + 1, r.steps[i].line, r.steps[i].op),
@@ -173,9 +178,7 @@ impl Machine<'_> {
                 let kind = if exc.ty == crate::ir::ExcType::AssertionError { Kind::Assertion } else { Kind::Crash };
                 (kind, self.crash_message(&r.state, *pid, exc, *line))
             }
-            Event::LostUpdate { loc, writer, overwritten } => {
-                (Kind::LostUpdate, self.lost_update_message(r, step, loc, *writer, *overwritten))
-            }
+            Event::LostUpdate { loc, writer } => (Kind::LostUpdate, self.lost_update_message(r, step, loc, *writer)),
             Event::Zombie { child, parent } => (
                 Kind::Zombie,
                 format!(

@@ -65,16 +65,14 @@ pub struct Proc {
     pub identity: Arc<str>,
     /// Processes and managers created so far (names the next one).
     pub counter: u32,
-    /// Locations read and not yet written back by this process.
-    pub pending_reads: Vec<Loc>,
 }
 
 /// Something an engine must know about a step.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Event {
-    /// `writer` overwrote `overwritten`'s write to `loc` without seeing it,
-    /// after reading `loc` before.
-    LostUpdate { loc: Loc, writer: Pid, overwritten: Pid },
+    /// `writer` overwrote another process's write to `loc` without seeing
+    /// it, after reading `loc` before (the trace names that write).
+    LostUpdate { loc: Loc, writer: Pid },
     /// `parent` slept while its exited child was not reaped.
     Zombie { child: Pid, parent: Pid },
     /// `child` still ran when its parent was killed.
@@ -206,6 +204,7 @@ impl<'p> Machine<'p> {
         }
         crate::shared::drop_feeders(w, me);
         w.procs[me as usize].status = Status::Exited(sig);
+        w.forget_reads(me);
         ctx.effect(|| format!("killed by signal {}: exit code {sig}", -sig));
         *p = Proc { identity: p.identity.clone(), exit_code: sig, ..Proc::default() };
     }
@@ -399,6 +398,7 @@ impl Run<'_, '_> {
                 }
                 let code = self.p.exit_code;
                 self.w.procs[self.me as usize].status = Status::Exited(code);
+                self.w.forget_reads(self.me);
                 self.ctx.effect(|| format!("exits with code {code}"));
                 let keep_output = std::mem::take(&mut self.p.output);
                 *self.p = Proc {
@@ -417,25 +417,15 @@ impl Run<'_, '_> {
         if self.ctx.tracing {
             self.ctx.accesses.push((self.me, loc.clone(), false));
         }
-        self.w.track_read(self.me, loc.clone());
-        if !self.p.pending_reads.contains(&loc) {
-            self.p.pending_reads.push(loc);
-        }
+        self.w.track_read(self.me, loc);
     }
 
     pub fn write(&mut self, loc: Loc) {
         if self.ctx.tracing {
             self.ctx.accesses.push((self.me, loc.clone(), true));
         }
-        let read_before = match self.p.pending_reads.iter().position(|l| *l == loc) {
-            Some(i) => {
-                self.p.pending_reads.swap_remove(i);
-                true
-            }
-            None => false,
-        };
-        if let Some(overwritten) = self.w.track_write(self.me, loc.clone(), read_before) {
-            self.ctx.events.push(Event::LostUpdate { loc, writer: self.me, overwritten });
+        if self.w.track_write(self.me, &loc) {
+            self.ctx.events.push(Event::LostUpdate { loc, writer: self.me });
         }
     }
 }

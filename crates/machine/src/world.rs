@@ -199,12 +199,29 @@ pub enum Loc {
     File(Arc<str>),
 }
 
-/// Who wrote a location last, and which processes have seen that write.
+/// The processes that read a location and have not written it back yet
+/// (`pending`), and those of them that another process's write has made
+/// stale since (`stale`): a write by a stale reader is a lost update. Only
+/// this is kept, not who wrote last, so that states differing only in
+/// history stay one state; the finding names the overwritten write from
+/// its trace.
+impl Loc {
+    /// A total order on locations (values have none of their own).
+    fn order_key(&self) -> (u8, ObjId, String) {
+        match self {
+            Loc::Key(o, v) => (0, *o, crate::value::repr(v)),
+            Loc::Item(o, i) => (1, *o, format!("{i:020}")),
+            Loc::Val(o) => (2, *o, String::new()),
+            Loc::File(f) => (3, 0, f.to_string()),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LocTrack {
     pub loc: Loc,
-    pub writer: Option<Pid>,
-    pub seen: u64,
+    pub pending: u64,
+    pub stale: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -250,34 +267,48 @@ impl World {
         (0..self.procs.len() as Pid).filter(move |c| self.procs[*c as usize].parent == Some(p))
     }
 
-    /// Records a read of `loc` by `me`.
+    /// Records a read of `loc` by `me`: it now holds the latest write.
     pub fn track_read(&mut self, me: Pid, loc: Loc) {
-        let t = self.tracked(loc);
-        t.seen |= 1 << me;
-    }
-
-    /// Records a write of `loc` by `me`; answers the writer it overwrote
-    /// unseen when `me` had read the location before (a lost update).
-    pub fn track_write(&mut self, me: Pid, loc: Loc, read_before: bool) -> Option<Pid> {
-        let t = self.tracked(loc);
-        let lost = match t.writer {
-            Some(w) if w != me && read_before && t.seen & (1 << me) == 0 => Some(w),
-            _ => None,
-        };
-        t.writer = Some(me);
-        t.seen = 1 << me;
-        lost
-    }
-
-    fn tracked(&mut self, loc: Loc) -> &mut LocTrack {
+        let bit = 1u64 << me;
         let i = match self.track.iter().position(|t| t.loc == loc) {
             Some(i) => i,
             None => {
-                self.track.push(LocTrack { loc, writer: None, seen: 0 });
-                self.track.len() - 1
+                // kept in a fixed order, so that the order of first reads
+                // does not split states
+                let key = loc.order_key();
+                let i = self.track.partition_point(|t| t.loc.order_key() < key);
+                self.track.insert(i, LocTrack { loc, pending: 0, stale: 0 });
+                i
             }
         };
-        &mut self.track[i]
+        self.track[i].pending |= bit;
+        self.track[i].stale &= !bit;
+    }
+
+    /// Records a write of `loc` by `me`; `true` when `me` read the location
+    /// and another process wrote it since (a lost update). Every other
+    /// pending reader becomes stale.
+    pub fn track_write(&mut self, me: Pid, loc: &Loc) -> bool {
+        let bit = 1u64 << me;
+        let Some(i) = self.track.iter().position(|t| t.loc == *loc) else { return false };
+        let t = &mut self.track[i];
+        let lost = t.stale & bit != 0;
+        t.pending &= !bit;
+        t.stale = t.pending;
+        if t.pending == 0 {
+            self.track.remove(i);
+        }
+        lost
+    }
+
+    /// A process that ended will never write back what it read.
+    pub fn forget_reads(&mut self, p: Pid) {
+        let bit = 1u64 << p;
+        for t in &mut self.track {
+            t.pending &= !bit;
+            t.stale &= !bit;
+        }
+        self.track.retain(|t| t.pending != 0);
     }
 
     pub fn queue(&mut self, id: ObjId) -> &mut Queue {
