@@ -93,6 +93,9 @@ pub enum Engine {
 pub struct Options {
     pub engine: Engine,
     pub limits: Limits,
+    /// Clear variables that are never read again after each step (the
+    /// explorer's dead-variable reset; `--no-dead-reset` turns it off).
+    pub dead_reset: bool,
     pub loom: LoomOptions,
     pub shuttle: ShuttleOptions,
 }
@@ -102,6 +105,7 @@ impl Default for Options {
         Options {
             engine: Engine::Explore,
             limits: Limits::default(),
+            dead_reset: true,
             loom: LoomOptions::default(),
             shuttle: ShuttleOptions::default(),
         }
@@ -168,7 +172,7 @@ pub fn check_file(path: &Path, opts: &Options) -> ModelReport {
 }
 
 fn run_engines(model: &Arc<Model>, opts: &Options) -> Result<(Run, Vec<(String, EngineRun)>), ModelError> {
-    let m = Machine::new(&model.program, &model.code);
+    let m = Machine::new(&model.program, &model.code).with_dead_reset(opts.dead_reset);
     let loom = || run_loom(model.clone(), &opts.loom);
     let shuttle = || run_shuttle(model.clone(), &opts.shuttle);
     Ok(match opts.engine {

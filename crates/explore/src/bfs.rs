@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use indexmap::IndexSet;
+use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 use serde::Serialize;
 
@@ -12,7 +13,7 @@ use interleave_machine::interp::{Ctx, Event};
 use interleave_machine::system::{token, Actor, Applied, Outcome, State};
 use interleave_machine::{Machine, ModelError};
 
-/// Bounds on a search. Hitting one ends the search as incomplete.
+/// Bounds on a search (hitting one ends it as incomplete) and how it runs.
 #[derive(Clone, Debug)]
 pub struct Limits {
     pub max_states: u64,
@@ -20,12 +21,35 @@ pub struct Limits {
     pub max_memory_mb: u64,
     /// Findings kept per kind (symmetric copies are merged before this).
     pub findings_per_kind: usize,
+    /// Threads that compute successors (0: one per core). The result does
+    /// not depend on it.
+    pub threads: usize,
+    /// Show a progress bar on standard error (only drawn on a terminal).
+    pub progress: bool,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_states: 5_000_000, max_seconds: 600.0, max_memory_mb: 4096, findings_per_kind: 3 }
+        Limits {
+            max_states: 5_000_000,
+            max_seconds: 600.0,
+            max_memory_mb: 4096,
+            findings_per_kind: 3,
+            threads: 0,
+            progress: false,
+        }
     }
+}
+
+/// States expanded in parallel before their successors are merged, in
+/// order, into the visited set.
+const BATCH: usize = 2048;
+
+/// What expanding one state gives, before merging.
+enum Expansion {
+    Finished,
+    /// Each actor that moves, with the state it leads to and its events.
+    Moves(Vec<(Actor, State, Vec<Event>)>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -133,16 +157,51 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
     Ok(Explored { exhaustive, stopped_by, findings, warnings, outcomes: s.outcomes, stats })
 }
 
+/// The successors of one state; runs on any thread.
+fn successors(m: &Machine<'_>, s: &State) -> Result<Expansion, ModelError> {
+    if m.finished(s) {
+        return Ok(Expansion::Finished);
+    }
+    let mut moves = vec![];
+    for a in m.actors(s) {
+        let mut t = s.clone();
+        let mut ctx = Ctx::default();
+        if let Applied::Blocked(_) = m.apply(&mut t, a, &mut ctx)? {
+            continue;
+        }
+        moves.push((a, t, ctx.events));
+    }
+    Ok(Expansion::Moves(moves))
+}
+
 impl Search<'_, '_> {
+    /// Expands states in batches: successors are computed in parallel,
+    /// then merged one state after the other in index order, exactly as a
+    /// sequential search would, so results never depend on the threads.
     fn run(&mut self) -> Result<Option<StopReason>, ModelError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.limits.threads)
+            .build()
+            .map_err(|e| ModelError::new(Default::default(), &format!("cannot start search threads: {e}")))?;
+        let bar = crate::progress::Bar::new(self.limits.progress);
         let mut i = 0usize;
         while i < self.states.len() {
-            if let Some(stop) = self.check_limits(i) {
-                return Ok(Some(stop));
+            let end = self.states.len().min(i + BATCH);
+            let m = self.m;
+            let batch: Vec<&State> = (i..end).map(|k| &self.states[k]).collect();
+            let expanded: Vec<Result<Expansion, ModelError>> =
+                pool.install(|| batch.par_iter().map(|s| successors(m, s)).collect());
+            for (k, e) in (i..end).zip(expanded) {
+                if let Some(stop) = self.check_limits(k) {
+                    bar.finish();
+                    return Ok(Some(stop));
+                }
+                self.merge(k as u32, e?);
             }
-            self.expand(i as u32)?;
-            i += 1;
+            i = end;
+            bar.update(self.states.len(), i, self.depth[i - 1], self.start.elapsed().as_secs_f64());
         }
+        bar.finish();
         Ok(None)
     }
 
@@ -161,22 +220,23 @@ impl Search<'_, '_> {
         None
     }
 
-    fn expand(&mut self, i: u32) -> Result<(), ModelError> {
-        let s = self.states[i as usize].clone();
-        if self.m.finished(&s) {
-            self.outcomes.insert(self.m.outcome(&s));
-            self.finished.push(i);
-            return Ok(());
-        }
-        let mut moved = false;
-        for a in self.m.actors(&s) {
-            let mut t = s.clone();
-            let mut ctx = Ctx::default();
-            if let Applied::Blocked(_) = self.m.apply(&mut t, a, &mut ctx)? {
-                continue;
+    fn merge(&mut self, i: u32, e: Expansion) {
+        let moves = match e {
+            Expansion::Finished => {
+                self.outcomes.insert(self.m.outcome(&self.states[i as usize]));
+                self.finished.push(i);
+                return;
             }
-            moved = true;
-            for ev in ctx.events {
+            Expansion::Moves(moves) => moves,
+        };
+        if moves.is_empty() {
+            self.deadlocked.push(i);
+            let lines = self.blocked_lines(&self.states[i as usize]);
+            self.note(format!("deadlock:{lines:?}"), Seen { kind: Kind::Deadlock, state: i, step: None });
+            return;
+        }
+        for (a, t, events) in moves {
+            for ev in events {
                 self.note_event(i, a, ev);
             }
             let (j, new) = self.states.insert_full(t);
@@ -186,12 +246,6 @@ impl Search<'_, '_> {
             }
             self.edges.push((i, j as u32));
         }
-        if !moved {
-            self.deadlocked.push(i);
-            let lines = self.blocked_lines(&s);
-            self.note(format!("deadlock:{lines:?}"), Seen { kind: Kind::Deadlock, state: i, step: None });
-        }
-        Ok(())
     }
 
     fn blocked_lines(&self, s: &State) -> Vec<u32> {
@@ -290,7 +344,7 @@ fn status_field_mb(field: &str) -> u64 {
         .map_or(0, |kb| kb / 1024)
 }
 
-fn current_memory_mb() -> u64 {
+pub(crate) fn current_memory_mb() -> u64 {
     status_field_mb("VmRSS:")
 }
 

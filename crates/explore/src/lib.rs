@@ -17,14 +17,21 @@
 //! After the search, the state graph goes to petgraph to find hangs: states
 //! from which neither the end of the program nor a deadlock is reachable.
 //!
+//! Successors are computed on all cores (rayon) in batches and merged in
+//! index order, so the result is the same byte for byte for any number of
+//! threads. States are smaller than the program's history: dead variables
+//! are cleared after each step ([`interleave_machine::liveness`]) and the
+//! lost-update check keeps only who has a pending, possibly stale read.
+//!
 //! # Limitations
 //! - Every state is kept in memory with its parent and every edge is kept
-//!   for the hang analysis; no reduction (symmetry, partial order) yet, so
+//!   for the hang analysis; no symmetry or partial-order reduction yet, so
 //!   the tutorial's 10-process models run into the limits.
 //! - When a limit stops the search, hangs are not looked for (they need the
 //!   whole graph) and the result is `incomplete`.
 
 mod bfs;
 mod hang;
+mod progress;
 
 pub use bfs::{explore, Explored, Limits, Stats, StopReason};

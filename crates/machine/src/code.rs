@@ -106,6 +106,8 @@ pub struct Compiled {
     pub nglobals: u32,
     /// Constant default values per function parameter (`None` = required).
     pub defaults: Vec<Vec<Option<Value>>>,
+    /// Which variables each instruction may still read.
+    pub live: crate::liveness::Live,
 }
 
 impl Compiled {

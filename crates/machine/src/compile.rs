@@ -29,7 +29,10 @@ pub fn compile(p: &Program) -> Result<Compiled, ModelError> {
     fc.block(&p.main)?;
     fc.emit(Instr::Const(Value::None));
     fc.emit(Instr::Return);
-    Ok(Compiled { funcs, module: fc.code, nglobals: p.globals.len() as u32, defaults })
+    let mut c =
+        Compiled { funcs, module: fc.code, nglobals: p.globals.len() as u32, defaults, live: Default::default() };
+    c.live = crate::liveness::Live::of(&c);
+    Ok(c)
 }
 
 pub fn const_to_value(c: &Const) -> Value {

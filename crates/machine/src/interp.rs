@@ -125,6 +125,9 @@ enum Stop {
 pub struct Machine<'p> {
     pub program: &'p Program,
     pub code: &'p Compiled,
+    /// Clear the variables a process will never read again after each of
+    /// its steps (see [`crate::liveness`]); on by default.
+    pub dead_reset: bool,
 }
 
 pub(crate) struct Run<'a, 'p> {
@@ -139,7 +142,11 @@ pub(crate) struct Run<'a, 'p> {
 
 impl<'p> Machine<'p> {
     pub fn new(program: &'p Program, code: &'p Compiled) -> Machine<'p> {
-        Machine { program, code }
+        Machine { program, code, dead_reset: true }
+    }
+
+    pub fn with_dead_reset(self, on: bool) -> Machine<'p> {
+        Machine { dead_reset: on, ..self }
     }
 
     /// The initial state: the main process before its first visible step.
@@ -221,7 +228,30 @@ impl Run<'_, '_> {
             }
         }
         self.advance_exit();
+        if self.m.dead_reset {
+            self.reset_dead();
+        }
         Ok(())
+    }
+
+    /// Clears every variable of this process that no path reads again.
+    fn reset_dead(&mut self) {
+        let live = &self.m.code.live;
+        for f in &mut self.p.frames {
+            let keep = live.keep_locals(f.func, f.pc, &f.blocks);
+            for (i, v) in f.locals.iter_mut().enumerate() {
+                if !keep.contains(i as u32) && !matches!(v, Value::None) {
+                    *v = Value::None;
+                }
+            }
+        }
+        let module = self.p.frames.first().filter(|f| f.func == MODULE).map(|f| (f.pc, &f.blocks[..]));
+        let keep = live.keep_globals(module);
+        for (i, v) in self.p.globals.iter_mut().enumerate() {
+            if !keep.contains(i as u32) && !matches!(v, Value::None) {
+                *v = Value::None;
+            }
+        }
     }
 
     pub fn frame(&mut self) -> &mut Frame {

@@ -29,6 +29,7 @@ pub mod finding;
 pub mod footprint;
 pub mod interp;
 pub mod ir;
+pub mod liveness;
 mod shared;
 pub mod system;
 pub mod trace;
