@@ -308,7 +308,7 @@ impl Run<'_, '_> {
 
     pub(crate) fn is_proxy(&self, v: &Value) -> bool {
         match v {
-            Value::Obj(id) => matches!(self.w.objects[*id as usize], Object::Dict(_) | Object::List(_)),
+            Value::Obj(id) => matches!(&*self.w.objects[*id as usize], Object::Dict(_) | Object::List(_)),
             _ => false,
         }
     }

@@ -82,7 +82,7 @@ impl Machine<'_> {
         };
         match w {
             Wait::Lock(id) => {
-                let owner = match &s.world.objects[*id as usize] {
+                let owner = match &*s.world.objects[*id as usize] {
                     Object::Lock(o) => *o,
                     Object::RLock { owner, .. } => *owner,
                     _ => None,
@@ -97,7 +97,7 @@ impl Machine<'_> {
                 format!("{who} blocked in get() {at} (the queue's read lock is {})", holder(Some(*r)))
             }
             Wait::QueueJoin(q) => {
-                let n = match &s.world.objects[*q as usize] {
+                let n = match &*s.world.objects[*q as usize] {
                     Object::Queue(q) => q.unfinished,
                     _ => 0,
                 };

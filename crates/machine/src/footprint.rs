@@ -55,7 +55,7 @@ impl View<'_> {
 
     fn obj(&self, v: &Value) -> Option<(ObjId, &Object)> {
         match v {
-            Value::Obj(id) => Some((*id, &self.w.objects[*id as usize])),
+            Value::Obj(id) => Some((*id, &*self.w.objects[*id as usize])),
             _ => None,
         }
     }
@@ -146,7 +146,7 @@ impl View<'_> {
 }
 
 fn queues(w: &World) -> impl Iterator<Item = Key> + '_ {
-    w.objects.iter().enumerate().filter(|(_, o)| matches!(o, Object::Queue(_))).map(|(i, _)| Key::Obj(i as ObjId))
+    w.objects.iter().enumerate().filter(|(_, o)| matches!(&***o, Object::Queue(_))).map(|(i, _)| Key::Obj(i as ObjId))
 }
 
 impl Machine<'_> {

@@ -1,16 +1,20 @@
 //! The whole program as a transition system: states, actors, steps.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::interp::{Ctx, Machine, Proc, StepResult};
 use crate::value::{ObjId, Pid};
 use crate::world::{Object, Status, Wait, World};
 use crate::ModelError;
 
+/// The whole program at a scheduling point. A step changes one process,
+/// so the others are shared with the state it came from (`Arc`): a stored
+/// state costs little more than the process that moved and the world.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct State {
     pub world: World,
-    pub procs: Vec<Proc>,
+    pub procs: Vec<Arc<Proc>>,
 }
 
 /// Who moves in a step.
@@ -80,7 +84,7 @@ pub struct Outcome {
 impl Machine<'_> {
     pub fn initial_state(&self) -> Result<State, ModelError> {
         let (world, main) = self.initial()?;
-        Ok(State { world, procs: vec![main] })
+        Ok(State { world, procs: vec![Arc::new(main)] })
     }
 
     /// Actors that may be able to move, in a fixed order. A process among
@@ -97,7 +101,7 @@ impl Machine<'_> {
             }
         }
         for (qid, o) in s.world.objects.iter().enumerate() {
-            if let Object::Queue(q) = o {
+            if let Object::Queue(q) = &**o {
                 for (p, _) in &q.buffers {
                     if q.feeder_enabled(*p) {
                         out.push(Actor::Feeder(*p, qid as ObjId));
@@ -116,18 +120,19 @@ impl Machine<'_> {
                 if !world.procs.get(pid as usize).is_some_and(|m| m.alive()) {
                     return Ok(Applied::Blocked(Wait::Join(pid)));
                 }
-                if let StepResult::Blocked(w) = self.step(world, pid, &mut procs[pid as usize], ctx)? {
+                let mut me = Proc::clone(&procs[pid as usize]);
+                if let StepResult::Blocked(w) = self.step(world, pid, &mut me, ctx)? {
                     return Ok(Applied::Blocked(w));
                 }
-                for (child, proc) in std::mem::take(&mut ctx.spawned) {
+                procs[pid as usize] = Arc::new(me);
+                for (child, mut proc) in std::mem::take(&mut ctx.spawned) {
                     debug_assert_eq!(child as usize, procs.len());
-                    procs.push(proc);
-                    self.settle(world, child, &mut procs[child as usize], ctx)?;
+                    self.settle(world, child, &mut proc, ctx)?;
+                    procs.push(Arc::new(proc));
                 }
             }
             Actor::Feeder(pid, q) => {
-                let ready =
-                    matches!(s.world.objects.get(q as usize), Some(Object::Queue(queue)) if queue.feeder_enabled(pid));
+                let ready = matches!(s.world.objects.get(q as usize).map(|o| &**o), Some(Object::Queue(queue)) if queue.feeder_enabled(pid));
                 let fed = if ready { crate::shared::feed(&mut s.world, pid, q) } else { None };
                 let Some(v) = fed else {
                     return Ok(Applied::Blocked(Wait::ExitFlush(q)));
@@ -138,7 +143,7 @@ impl Machine<'_> {
                 if !s.world.procs.get(pid as usize).is_some_and(|m| m.alive() && m.pending.is_some()) {
                     return Ok(Applied::Blocked(Wait::Join(pid)));
                 }
-                self.deliver_signal(&mut s.world, pid, &mut s.procs[pid as usize], ctx);
+                self.deliver_signal(&mut s.world, pid, Arc::make_mut(&mut s.procs[pid as usize]), ctx);
             }
         }
         Ok(Applied::Progress)
@@ -155,12 +160,12 @@ impl Machine<'_> {
                 if !s.world.procs.get(pid as usize).is_some_and(|m| m.alive()) {
                     return false;
                 }
-                let (mut world, mut proc) = (s.world.clone(), proc.clone());
+                let (mut world, mut proc) = (s.world.clone(), Proc::clone(proc));
                 // a model error counts as moving: applying it reports the error
                 !matches!(self.step(&mut world, pid, &mut proc, &mut Ctx::default()), Ok(StepResult::Blocked(_)))
             }
             Actor::Feeder(pid, q) => {
-                matches!(s.world.objects.get(q as usize), Some(Object::Queue(queue)) if queue.feeder_enabled(pid))
+                matches!(s.world.objects.get(q as usize).map(|o| &**o), Some(Object::Queue(queue)) if queue.feeder_enabled(pid))
             }
             Actor::Signal(pid) => s.world.procs.get(pid as usize).is_some_and(|m| m.alive() && m.pending.is_some()),
         }

@@ -232,7 +232,8 @@ pub struct File {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct World {
-    pub objects: Vec<Object>,
+    /// Shared with the state a step came from until the step changes it.
+    pub objects: Vec<Arc<Object>>,
     pub procs: Vec<ProcMeta>,
     pub files: Vec<File>,
     pub track: Vec<LocTrack>,
@@ -244,7 +245,7 @@ pub const MAX_PROCS: usize = 64;
 
 impl World {
     pub fn alloc(&mut self, o: Object) -> ObjId {
-        self.objects.push(o);
+        self.objects.push(Arc::new(o));
         (self.objects.len() - 1) as ObjId
     }
 
@@ -312,7 +313,7 @@ impl World {
     }
 
     pub fn queue(&mut self, id: ObjId) -> &mut Queue {
-        match &mut self.objects[id as usize] {
+        match Arc::make_mut(&mut self.objects[id as usize]) {
             Object::Queue(q) => q,
             _ => unreachable!("object {id} is not a queue"),
         }

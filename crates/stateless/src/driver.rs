@@ -118,7 +118,7 @@ fn retired(s: &State, a: Actor) -> bool {
     match a {
         Actor::Proc(p) => !alive(p),
         Actor::Signal(p) => !alive(p) || s.world.procs[p as usize].pending.is_none(),
-        Actor::Feeder(p, q) => match &s.world.objects[q as usize] {
+        Actor::Feeder(p, q) => match &*s.world.objects[q as usize] {
             Object::Queue(queue) => !alive(p) && queue.buffer_of(p).is_none_or(|b| b.is_empty()),
             _ => true,
         },
@@ -405,7 +405,7 @@ impl<R: Runtime> Exec<R> {
 /// Whether any feeder has items to write or any signal is pending.
 fn has_aux(s: &State) -> bool {
     s.world.procs.iter().any(|p| p.alive() && p.pending.is_some())
-        || s.world.objects.iter().any(|o| matches!(o, Object::Queue(q) if !q.buffers.is_empty()))
+        || s.world.objects.iter().any(|o| matches!(&**o, Object::Queue(q) if !q.buffers.is_empty()))
 }
 
 /// Processes, feeders and pending signals that have no thread yet.
@@ -422,7 +422,7 @@ fn new_actors(g: &Inner) -> Vec<Actor> {
         }
     }
     for (q, o) in s.world.objects.iter().enumerate() {
-        if let Object::Queue(queue) = o {
+        if let Object::Queue(queue) = &**o {
             out.extend(queue.buffers.iter().map(|(p, _)| Actor::Feeder(*p, q as u32)));
         }
     }

@@ -52,7 +52,7 @@ impl Run<'_, '_> {
     }
 
     fn obj_mut(&mut self, id: ObjId) -> &mut Object {
-        &mut self.w.objects[id as usize]
+        std::sync::Arc::make_mut(&mut self.w.objects[id as usize])
     }
 
     pub(crate) fn get_item(&mut self) -> Exec {

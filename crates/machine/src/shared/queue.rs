@@ -109,15 +109,17 @@ impl Run<'_, '_> {
 /// Removes the feeder buffers of a killed process.
 pub fn drop_feeders(w: &mut World, p: Pid) {
     for o in &mut w.objects {
-        if let Object::Queue(q) = o {
-            q.buffers.retain(|(q, _)| *q != p);
+        if matches!(&**o, Object::Queue(q) if q.buffers.iter().any(|(b, _)| *b == p)) {
+            if let Object::Queue(q) = std::sync::Arc::make_mut(o) {
+                q.buffers.retain(|(q, _)| *q != p);
+            }
         }
     }
 }
 
 /// A queue into which `p` put items not yet fully written to the pipe.
 pub fn unflushed_queue(w: &World, p: Pid) -> Option<ObjId> {
-    w.objects.iter().position(|o| matches!(o, Object::Queue(q) if !q.flushed_by(p))).map(|i| i as ObjId)
+    w.objects.iter().position(|o| matches!(&**o, Object::Queue(q) if !q.flushed_by(p))).map(|i| i as ObjId)
 }
 
 /// Moves the oldest item of `p`'s feeder buffer for queue `q` into the pipe.
