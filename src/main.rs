@@ -81,6 +81,10 @@ struct SearchFlags {
     /// Keep variables that are never read again (dead-variable reset off).
     #[arg(long)]
     no_dead_reset: bool,
+    /// Store a 128-bit fingerprint per state instead of the state: far less
+    /// memory for very large models, at a tiny chance of missing a state.
+    #[arg(long)]
+    hash_compaction: bool,
     /// Turn every state-space reduction off.
     #[arg(long)]
     no_reduction: bool,
@@ -127,7 +131,12 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { paths, format, max_states, max_seconds, max_memory, engines, search } => {
             let limits = match limits(max_states, max_seconds, max_memory) {
-                Ok(l) => Limits { threads: search.threads, progress: !search.quiet, ..l },
+                Ok(l) => Limits {
+                    threads: search.threads,
+                    progress: !search.quiet,
+                    hash_compaction: search.hash_compaction,
+                    ..l
+                },
                 Err(e) => return usage(&e),
             };
             if search.threads > 1024 {

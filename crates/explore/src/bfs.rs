@@ -3,9 +3,9 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use indexmap::IndexSet;
 use rayon::prelude::*;
-use rustc_hash::FxBuildHasher;
+
+use crate::store::Store;
 use serde::Serialize;
 
 use interleave_machine::finding::{dedup_key, Finding, Kind};
@@ -26,6 +26,9 @@ pub struct Limits {
     pub threads: usize,
     /// Show a progress bar on standard error (only drawn on a terminal).
     pub progress: bool,
+    /// Keep a 128-bit fingerprint of each state instead of the state (see
+    /// [`crate::store`]): far less memory, a tiny chance of missing states.
+    pub hash_compaction: bool,
 }
 
 impl Default for Limits {
@@ -37,6 +40,7 @@ impl Default for Limits {
             findings_per_kind: 3,
             threads: 0,
             progress: false,
+            hash_compaction: false,
         }
     }
 }
@@ -82,6 +86,10 @@ pub struct Stats {
     /// Executions run, for the stateless engines (loom, shuttle).
     #[serde(skip_serializing_if = "is_zero")]
     pub executions: u64,
+    /// States were stored as fingerprints (`--hash-compaction`): a state
+    /// may have been missed, with a tiny probability.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hash_compaction: bool,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -111,7 +119,7 @@ struct Seen {
 struct Search<'a, 'p> {
     m: &'a Machine<'p>,
     limits: &'a Limits,
-    states: IndexSet<State, FxBuildHasher>,
+    states: Store,
     /// Parent index and actor of every state but the first.
     parent: Vec<(u32, Actor)>,
     depth: Vec<u32>,
@@ -127,7 +135,7 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
     let mut s = Search {
         m,
         limits,
-        states: IndexSet::with_hasher(FxBuildHasher),
+        states: Store::new(limits.hash_compaction),
         parent: vec![(0, Actor::Proc(0))],
         depth: vec![0],
         edges: vec![],
@@ -138,6 +146,7 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
         start: Instant::now(),
     };
     s.states.insert(m.initial_state()?);
+    let hash_compaction = s.states.compact();
     let stopped_by = s.run()?;
     let exhaustive = stopped_by.is_none();
     if exhaustive {
@@ -153,6 +162,7 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
         seconds: s.start.elapsed().as_secs_f64(),
         peak_memory_mb: peak_memory_mb(),
         executions: 0,
+        hash_compaction,
     };
     Ok(Explored { exhaustive, stopped_by, findings, warnings, outcomes: s.outcomes, stats })
 }
@@ -188,7 +198,7 @@ impl Search<'_, '_> {
         while i < self.states.len() {
             let end = self.states.len().min(i + BATCH);
             let m = self.m;
-            let batch: Vec<&State> = (i..end).map(|k| &self.states[k]).collect();
+            let batch: Vec<&State> = (i..end).map(|k| self.states.get(k)).collect();
             let expanded: Vec<Result<Expansion, ModelError>> =
                 pool.install(|| batch.par_iter().map(|s| successors(m, s)).collect());
             for (k, e) in (i..end).zip(expanded) {
@@ -198,6 +208,7 @@ impl Search<'_, '_> {
                 }
                 self.merge(k as u32, e?);
             }
+            self.states.expanded(end);
             i = end;
             bar.update(self.states.len(), i, self.depth[i - 1], self.start.elapsed().as_secs_f64());
         }
@@ -223,7 +234,7 @@ impl Search<'_, '_> {
     fn merge(&mut self, i: u32, e: Expansion) {
         let moves = match e {
             Expansion::Finished => {
-                self.outcomes.insert(self.m.outcome(&self.states[i as usize]));
+                self.outcomes.insert(self.m.outcome(self.states.get(i as usize)));
                 self.finished.push(i);
                 return;
             }
@@ -231,7 +242,7 @@ impl Search<'_, '_> {
         };
         if moves.is_empty() {
             self.deadlocked.push(i);
-            let lines = self.blocked_lines(&self.states[i as usize]);
+            let lines = self.blocked_lines(self.states.get(i as usize));
             self.note(format!("deadlock:{lines:?}"), Seen { kind: Kind::Deadlock, state: i, step: None });
             return;
         }
@@ -239,7 +250,7 @@ impl Search<'_, '_> {
             for ev in events {
                 self.note_event(i, a, ev);
             }
-            let (j, new) = self.states.insert_full(t);
+            let (j, new) = self.states.insert(t);
             if new {
                 self.parent.push((i, a));
                 self.depth.push(self.depth[i as usize] + 1);
@@ -268,7 +279,7 @@ impl Search<'_, '_> {
                 (k, vec![*line])
             }
             Event::LostUpdate { .. } => {
-                let s = &self.states[i as usize];
+                let s = self.states.get(i as usize);
                 let line = match a {
                     Actor::Proc(p) => self.m.current_line(s, p),
                     _ => 0,
@@ -276,7 +287,7 @@ impl Search<'_, '_> {
                 (Kind::LostUpdate, vec![line])
             }
             Event::Zombie { parent, .. } => {
-                (Kind::Zombie, vec![self.m.current_line(&self.states[i as usize], *parent)])
+                (Kind::Zombie, vec![self.m.current_line(self.states.get(i as usize), *parent)])
             }
             Event::Orphan { .. } => (Kind::Orphan, vec![]),
         };

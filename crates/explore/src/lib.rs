@@ -33,5 +33,6 @@
 mod bfs;
 mod hang;
 mod progress;
+pub mod store;
 
 pub use bfs::{explore, Explored, Limits, Stats, StopReason};

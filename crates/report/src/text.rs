@@ -40,7 +40,9 @@ fn model(out: &mut String, m: &ModelReport) {
         let _ = writeln!(out, "{e}");
         return;
     }
-    let how = if m.exhaustive {
+    let how = if m.exhaustive && m.stats.hash_compaction {
+        "exhaustive (hash compaction: a state may be missed, chance below states²/2^129)".to_string()
+    } else if m.exhaustive {
         "exhaustive".to_string()
     } else {
         format!("INCOMPLETE: stopped by {}", m.stopped_by.as_deref().unwrap_or("a limit"))
