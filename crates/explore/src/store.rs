@@ -47,6 +47,10 @@ impl Store {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The index of `s`, and whether it is new.
     pub fn insert(&mut self, s: State) -> (usize, bool) {
         match self {
