@@ -132,6 +132,7 @@ struct Search<'a, 'p> {
 }
 
 pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError> {
+    reset_peak_memory();
     let mut s = Search {
         m,
         limits,
@@ -353,6 +354,12 @@ fn status_field_mb(field: &str) -> u64 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<u64>().ok())
         .map_or(0, |kb| kb / 1024)
+}
+
+/// Starts a new peak-memory measurement (Linux: writing 5 to
+/// `/proc/self/clear_refs` resets VmHWM), so each model reports its own peak.
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 pub(crate) fn current_memory_mb() -> u64 {
