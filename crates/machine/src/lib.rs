@@ -31,6 +31,7 @@ pub mod interp;
 pub mod ir;
 pub mod liveness;
 mod shared;
+pub mod shared_ptr;
 pub mod system;
 pub mod trace;
 pub mod value;

@@ -1,7 +1,7 @@
 //! The whole program as a transition system: states, actors, steps.
 
+use crate::shared_ptr::Shared;
 use std::fmt;
-use std::sync::Arc;
 
 use crate::interp::{Ctx, Machine, Proc, StepResult};
 use crate::value::{ObjId, Pid};
@@ -14,7 +14,7 @@ use crate::ModelError;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct State {
     pub world: World,
-    pub procs: Vec<Arc<Proc>>,
+    pub procs: Vec<Shared<Proc>>,
 }
 
 /// Who moves in a step.
@@ -84,7 +84,7 @@ pub struct Outcome {
 impl Machine<'_> {
     pub fn initial_state(&self) -> Result<State, ModelError> {
         let (world, main) = self.initial()?;
-        Ok(State { world, procs: vec![Arc::new(main)] })
+        Ok(State { world, procs: vec![Shared::new(main)] })
     }
 
     /// Actors that may be able to move, in a fixed order. A process among
@@ -124,11 +124,11 @@ impl Machine<'_> {
                 if let StepResult::Blocked(w) = self.step(world, pid, &mut me, ctx)? {
                     return Ok(Applied::Blocked(w));
                 }
-                procs[pid as usize] = Arc::new(me);
+                procs[pid as usize] = Shared::new(me);
                 for (child, mut proc) in std::mem::take(&mut ctx.spawned) {
                     debug_assert_eq!(child as usize, procs.len());
                     self.settle(world, child, &mut proc, ctx)?;
-                    procs.push(Arc::new(proc));
+                    procs.push(Shared::new(proc));
                 }
             }
             Actor::Feeder(pid, q) => {
@@ -143,7 +143,7 @@ impl Machine<'_> {
                 if !s.world.procs.get(pid as usize).is_some_and(|m| m.alive() && m.pending.is_some()) {
                     return Ok(Applied::Blocked(Wait::Join(pid)));
                 }
-                self.deliver_signal(&mut s.world, pid, Arc::make_mut(&mut s.procs[pid as usize]), ctx);
+                self.deliver_signal(&mut s.world, pid, s.procs[pid as usize].make_mut(), ctx);
             }
         }
         Ok(Applied::Progress)

@@ -10,6 +10,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use crate::shared_ptr::Shared;
+
 use crate::ir::ExcType;
 use crate::value::{ObjId, Pid, Value};
 
@@ -233,7 +235,7 @@ pub struct File {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct World {
     /// Shared with the state a step came from until the step changes it.
-    pub objects: Vec<Arc<Object>>,
+    pub objects: Vec<Shared<Object>>,
     pub procs: Vec<ProcMeta>,
     pub files: Vec<File>,
     pub track: Vec<LocTrack>,
@@ -245,7 +247,7 @@ pub const MAX_PROCS: usize = 64;
 
 impl World {
     pub fn alloc(&mut self, o: Object) -> ObjId {
-        self.objects.push(Arc::new(o));
+        self.objects.push(Shared::new(o));
         (self.objects.len() - 1) as ObjId
     }
 
@@ -313,7 +315,7 @@ impl World {
     }
 
     pub fn queue(&mut self, id: ObjId) -> &mut Queue {
-        match Arc::make_mut(&mut self.objects[id as usize]) {
+        match self.objects[id as usize].make_mut() {
             Object::Queue(q) => q,
             _ => unreachable!("object {id} is not a queue"),
         }

@@ -52,7 +52,7 @@ impl Run<'_, '_> {
     }
 
     fn obj_mut(&mut self, id: ObjId) -> &mut Object {
-        std::sync::Arc::make_mut(&mut self.w.objects[id as usize])
+        self.w.objects[id as usize].make_mut()
     }
 
     pub(crate) fn get_item(&mut self) -> Exec {

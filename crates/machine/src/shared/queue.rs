@@ -110,7 +110,7 @@ impl Run<'_, '_> {
 pub fn drop_feeders(w: &mut World, p: Pid) {
     for o in &mut w.objects {
         if matches!(&**o, Object::Queue(q) if q.buffers.iter().any(|(b, _)| *b == p)) {
-            if let Object::Queue(q) = std::sync::Arc::make_mut(o) {
+            if let Object::Queue(q) = o.make_mut() {
                 q.buffers.retain(|(q, _)| *q != p);
             }
         }

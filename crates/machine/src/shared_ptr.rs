@@ -1,0 +1,62 @@
+//! `Shared<T>`: an `Arc` that remembers its hash. A state shares most of
+//! its processes and objects with the state it came from; storing a state
+//! hashes it, and with `Shared` each process and object is hashed once per
+//! version instead of once per state that holds it.
+
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
+
+#[derive(Clone, Debug)]
+struct Inner<T> {
+    value: T,
+    /// A 128-bit xxh3 digest: also the part this value gives to a state's
+    /// fingerprint under hash compaction.
+    hash: OnceLock<u128>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Shared<T>(Arc<Inner<T>>);
+
+impl<T: Hash + Clone> Shared<T> {
+    pub fn new(value: T) -> Shared<T> {
+        Shared(Arc::new(Inner { value, hash: OnceLock::new() }))
+    }
+
+    /// The value to change: copied first if another state shares it, and
+    /// its remembered hash forgotten.
+    pub fn make_mut(&mut self) -> &mut T {
+        let inner = Arc::make_mut(&mut self.0);
+        inner.hash = OnceLock::new();
+        &mut inner.value
+    }
+
+    fn hash_value(&self) -> u128 {
+        *self.0.hash.get_or_init(|| {
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            self.0.value.hash(&mut h);
+            h.digest128()
+        })
+    }
+}
+
+impl<T> Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0.value
+    }
+}
+
+impl<T: Hash + Clone> Hash for Shared<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u128(self.hash_value());
+    }
+}
+
+impl<T: Hash + Clone + Eq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Shared<T>) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || (self.hash_value() == other.hash_value() && self.0.value == other.0.value)
+    }
+}
+
+impl<T: Hash + Clone + Eq> Eq for Shared<T> {}
