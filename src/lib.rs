@@ -96,6 +96,9 @@ pub struct Options {
     /// Clear variables that are never read again after each step (the
     /// explorer's dead-variable reset; `--no-dead-reset` turns it off).
     pub dead_reset: bool,
+    /// Let a child exit in the step that ends its code, where the program
+    /// cannot tell (`--no-exit-merge` turns it off).
+    pub exit_merge: bool,
     pub loom: LoomOptions,
     pub shuttle: ShuttleOptions,
 }
@@ -106,6 +109,7 @@ impl Default for Options {
             engine: Engine::Explore,
             limits: Limits::default(),
             dead_reset: true,
+            exit_merge: true,
             loom: LoomOptions::default(),
             shuttle: ShuttleOptions::default(),
         }
@@ -172,7 +176,7 @@ pub fn check_file(path: &Path, opts: &Options) -> ModelReport {
 }
 
 fn run_engines(model: &Arc<Model>, opts: &Options) -> Result<(Run, Vec<(String, EngineRun)>), ModelError> {
-    let m = Machine::new(&model.program, &model.code).with_dead_reset(opts.dead_reset);
+    let m = Machine::new(&model.program, &model.code).with_dead_reset(opts.dead_reset).with_exit_merge(opts.exit_merge);
     let loom = || run_loom(model.clone(), &opts.loom);
     let shuttle = || run_shuttle(model.clone(), &opts.shuttle);
     Ok(match opts.engine {
@@ -268,8 +272,15 @@ pub fn replay_file(path: &Path, token: &str) -> Result<Vec<TraceStep>, String> {
         return Ok(f.trace);
     }
     let actors = interleave_machine::system::parse_token(token).map_err(|e| format!("error: bad replay token: {e}"))?;
+    // a token from a run with the exit merge off has the exits as steps
+    // of their own; try it that way when it does not fit the default
     let m = Machine::new(&program, &code);
-    m.replay(&actors).map(|r| r.steps).map_err(|e| match e {
+    let r = m.replay(&actors).or_else(|e| match e {
+        interleave_machine::trace::ReplayError::Model(_) => Err(e),
+        _ if m.exit_merge => m.with_exit_merge(false).replay(&actors),
+        _ => Err(e),
+    });
+    r.map(|r| r.steps).map_err(|e| match e {
         interleave_machine::trace::ReplayError::Model(e) => model_error(&program, &e),
         other => format!("error: cannot replay on {}: {other}", path.display()),
     })

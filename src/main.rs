@@ -85,6 +85,10 @@ struct SearchFlags {
     /// memory for very large models, at a tiny chance of missing a state.
     #[arg(long)]
     hash_compaction: bool,
+    /// A child exits in a step of its own even where the program cannot
+    /// tell it from exiting with its last operation.
+    #[arg(long)]
+    no_exit_merge: bool,
     /// Turn every state-space reduction off.
     #[arg(long)]
     no_reduction: bool,
@@ -147,6 +151,7 @@ fn main() -> ExitCode {
                 Err(e) => return usage(&e),
             };
             opts.dead_reset = !(search.no_dead_reset || search.no_reduction);
+            opts.exit_merge = !(search.no_exit_merge || search.no_reduction);
             check(&paths, format, &opts)
         }
         Command::Replay { file, token, format } => replay(&file, &token, format),
@@ -192,7 +197,7 @@ fn options(limits: Limits, e: &EngineFlags) -> Result<Options, String> {
     let shuttle = ShuttleOptions { mode, iterations: e.iterations, depth: e.pct_depth, seed: e.seed };
     let preemptions = (e.loom_preemptions > 0).then_some(e.loom_preemptions);
     let loom = LoomOptions { max_executions: e.loom_executions, max_seconds: limits.max_seconds, preemptions };
-    Ok(Options { engine, limits, loom, shuttle, dead_reset: true })
+    Ok(Options { engine, limits, loom, shuttle, dead_reset: true, exit_merge: true })
 }
 
 fn check(paths: &[PathBuf], format: Format, opts: &Options) -> ExitCode {

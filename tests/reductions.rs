@@ -9,11 +9,31 @@ use interleave::report::{render_json, ModelReport};
 use interleave::{Limits, Options};
 
 fn run(path: &std::path::Path, dead_reset: bool, threads: usize) -> ModelReport {
-    run_with(path, dead_reset, Limits { threads, ..Limits::default() })
+    run_with(path, dead_reset, true, Limits { threads, ..Limits::default() })
 }
 
-fn run_with(path: &std::path::Path, dead_reset: bool, limits: Limits) -> ModelReport {
-    interleave::check_file(path, &Options { limits, dead_reset, ..Options::default() })
+fn run_with(path: &std::path::Path, dead_reset: bool, exit_merge: bool, limits: Limits) -> ModelReport {
+    interleave::check_file(path, &Options { limits, dead_reset, exit_merge, ..Options::default() })
+}
+
+/// Turning a reduction off must keep the verdict, outcomes and finding
+/// kinds, and every trace found with it on must replay.
+fn same_meaning(path: &std::path::Path, on: &ModelReport, off: &ModelReport) {
+    let name = path.display();
+    assert!(on.exhaustive && off.exhaustive, "{name}");
+    assert_eq!(on.verdict, off.verdict, "{name}");
+    assert_eq!(on.outcomes, off.outcomes, "{name}: outcome sets differ");
+    assert_eq!(kinds(on), kinds(off), "{name}: finding kinds differ");
+    assert!(on.stats.states <= off.stats.states, "{name}: the reduction added states");
+    for f in &on.findings {
+        let steps = interleave::replay_file(path, &f.replay)
+            .unwrap_or_else(|e| panic!("{name}: {} does not replay: {e}", f.replay));
+        assert_eq!(steps, f.trace, "{name}: the replay of {} differs from its trace", f.replay);
+    }
+    for w in &on.warnings {
+        interleave::replay_file(path, &w.replay)
+            .unwrap_or_else(|e| panic!("{name}: warning {} does not replay: {e}", w.replay));
+    }
 }
 
 /// The JSON of a report without what varies from run to run.
@@ -42,26 +62,34 @@ fn dead_variable_reset_keeps_outcomes_and_findings() {
     for path in small_models() {
         let on = run(&path, true, 1);
         let off = run(&path, false, 1);
-        let name = path.display();
-        assert!(on.exhaustive && off.exhaustive, "{name}");
-        assert_eq!(on.verdict, off.verdict, "{name}");
-        assert_eq!(on.outcomes, off.outcomes, "{name}: outcome sets differ");
-        assert_eq!(kinds(&on), kinds(&off), "{name}: finding kinds differ");
-        assert!(on.stats.states <= off.stats.states, "{name}: the reset added states");
+        same_meaning(&path, &on, &off);
         smaller += usize::from(on.stats.states < off.stats.states);
-        for f in &on.findings {
-            let steps = interleave::replay_file(&path, &f.replay)
-                .unwrap_or_else(|e| panic!("{name}: {} does not replay: {e}", f.replay));
-            assert_eq!(steps, f.trace, "{name}: the replay of {} differs from its trace", f.replay);
-        }
-        for w in &on.warnings {
-            interleave::replay_file(&path, &w.replay)
-                .unwrap_or_else(|e| panic!("{name}: warning {} does not replay: {e}", w.replay));
-        }
     }
     // the reduction must do something, or this test proves nothing (today
     // it shrinks the three producer/consumer sentinel models by 17-27%)
     assert!(smaller >= 3, "the reset made only {smaller} models smaller");
+}
+
+#[test]
+fn exit_merge_keeps_outcomes_and_findings() {
+    let mut smaller = 0;
+    for path in small_models() {
+        let on = run_with(&path, true, true, Limits::default());
+        let off = run_with(&path, true, false, Limits::default());
+        same_meaning(&path, &on, &off);
+        smaller += usize::from(on.stats.states < off.stats.states);
+        // a token found with the merge off replays too: the same schedule,
+        // shown with the exits merged where they fit, else as steps of
+        // their own
+        for f in &off.findings {
+            let steps = interleave::replay_file(&path, &f.replay)
+                .unwrap_or_else(|e| panic!("{}: {} does not replay: {e}", path.display(), f.replay));
+            assert_eq!(steps.len(), f.trace.len(), "{}", path.display());
+        }
+    }
+    // today: every counter and lock twin and more (models that never ask
+    // whether a process is alive and whose main never sleeps)
+    assert!(smaller >= 10, "the exit merge made only {smaller} models smaller");
 }
 
 #[test]
@@ -79,7 +107,7 @@ fn threads_do_not_change_a_byte() {
 fn hash_compaction_finds_the_same_states_and_traces() {
     for path in small_models() {
         let full = run(&path, true, 0);
-        let compact = run_with(&path, true, Limits { hash_compaction: true, ..Limits::default() });
+        let compact = run_with(&path, true, true, Limits { hash_compaction: true, ..Limits::default() });
         assert!(compact.stats.hash_compaction, "{}", path.display());
         assert_eq!(stable_json(full), stable_json(compact), "{}", path.display());
     }

@@ -128,6 +128,48 @@ pub struct Machine<'p> {
     /// Clear the variables a process will never read again after each of
     /// its steps (see [`crate::liveness`]); on by default.
     pub dead_reset: bool,
+    /// A child whose code has ended exits in that same step when it has
+    /// nothing to flush, and counts as reaped at once. On only when the
+    /// program cannot tell the difference ([`exit_unobservable`]): it never
+    /// asks whether a process is alive or how it ended, never signals one,
+    /// no parent sleeps (zombie warnings), and only main starts processes.
+    pub exit_merge: bool,
+}
+
+/// Whether no part of the program can observe when a child exits, other
+/// than by waiting for it (see [`Machine::exit_merge`]).
+pub fn exit_unobservable(code: &Compiled) -> bool {
+    use crate::code::Instr;
+    use crate::ir::Builtin;
+    let observes = |i: &Instr| match i {
+        Instr::CallMethod { name, .. } => matches!(&**name, "is_alive" | "terminate" | "kill"),
+        Instr::GetAttr(name) => &**name == "exitcode",
+        Instr::CallBuiltin(b, ..) => matches!(b, Builtin::ActiveChildren),
+        _ => false,
+    };
+    let all = code.funcs.iter().chain(std::iter::once(&code.module));
+    if all.clone().flat_map(|c| &c.instrs).any(observes) {
+        return false;
+    }
+    if code.funcs.iter().flat_map(|c| &c.instrs).any(|i| matches!(i, Instr::CallBuiltin(Builtin::Process, ..))) {
+        return false;
+    }
+    // main's own code, and every function it calls, must not sleep
+    let mut seen = vec![false; code.funcs.len()];
+    let mut todo = vec![&code.module];
+    while let Some(c) = todo.pop() {
+        for i in &c.instrs {
+            match i {
+                Instr::CallBuiltin(Builtin::Sleep, ..) => return false,
+                Instr::CallFunc(f, _) if !seen[*f as usize] => {
+                    seen[*f as usize] = true;
+                    todo.push(&code.funcs[*f as usize]);
+                }
+                _ => {}
+            }
+        }
+    }
+    true
 }
 
 pub(crate) struct Run<'a, 'p> {
@@ -142,11 +184,17 @@ pub(crate) struct Run<'a, 'p> {
 
 impl<'p> Machine<'p> {
     pub fn new(program: &'p Program, code: &'p Compiled) -> Machine<'p> {
-        Machine { program, code, dead_reset: true }
+        Machine { program, code, dead_reset: true, exit_merge: exit_unobservable(code) }
     }
 
     pub fn with_dead_reset(self, on: bool) -> Machine<'p> {
         Machine { dead_reset: on, ..self }
+    }
+
+    /// Turns the exit merge off (it is on when the program cannot observe
+    /// it); it can never be turned on where the program could.
+    pub fn with_exit_merge(self, on: bool) -> Machine<'p> {
+        Machine { exit_merge: on && exit_unobservable(self.code), ..self }
     }
 
     /// The initial state: the main process before its first visible step.
@@ -371,6 +419,17 @@ impl Run<'_, '_> {
                 Some(ExitStage::Children) if self.running_children().is_empty() => {
                     self.reap_children();
                     self.p.exit = Some(ExitStage::Flush);
+                }
+                Some(ExitStage::Flush)
+                    if self.m.exit_merge
+                        && self.me != 0
+                        && crate::shared::unflushed_queue(self.w, self.me).is_none() =>
+                {
+                    // nobody can tell this exit from one a step later
+                    // (see `Machine::exit_merge`): it ends this step
+                    let _ = self.exit_step(ExitStage::Flush);
+                    self.w.procs[self.me as usize].reaped = true;
+                    return;
                 }
                 _ => return,
             }

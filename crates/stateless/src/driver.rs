@@ -199,11 +199,20 @@ fn step_once<R: Runtime>(ex: &Arc<Exec<R>>, m: &Machine<'_>, actor: Actor, may_w
     let mut guards: Vec<_> = slots.iter().map(|s| R::lock(&s.lock)).collect();
     match ex.attempt(m, actor, &keys) {
         Attempt::Retry => Flow::Continue,
-        Attempt::Moved(fresh, wake, kick) => {
+        Attempt::Moved(fresh, wake, kick, exited) => {
             if wake {
                 slots.iter().for_each(|s| R::notify_all(&s.cv));
             }
             drop(guards);
+            if wake && exited && !keys.contains(&Key::Procs) {
+                // a child that exits with its last operation (the exit
+                // merge) changes the process table without having taken
+                // it: wake who waits there too
+                let slot = ex.slot(&Key::Procs);
+                let g = R::lock(&slot.lock);
+                R::notify_all(&slot.cv);
+                drop(g);
+            }
             if kick {
                 let g = R::lock(&ex.kernel.lock);
                 R::notify_all(&ex.kernel.cv);
@@ -245,8 +254,9 @@ enum Attempt {
     Retry,
     /// The step ran; these threads are new; with `true` it enabled an
     /// actor that was blocked (so waiters must look again); and whether a
-    /// feeder or signal became able to move (the kernel must look again).
-    Moved(Vec<Thread>, bool, bool),
+    /// feeder or signal became able to move (the kernel must look again);
+    /// and whether a process exited in it.
+    Moved(Vec<Thread>, bool, bool, bool),
     /// A signal that has nothing to deliver any more.
     Gone,
     /// The actor is blocked on this key.
@@ -332,6 +342,8 @@ impl<R: Runtime> Exec<R> {
         let blocked = blocked_others(&d, actor);
         let aux_before = self.limits.shared_aux && d.aux_can_move();
         let mut ctx = Ctx::default();
+        let alive = |d: &Inner| d.state.world.procs.iter().filter(|p| p.alive()).count();
+        let alive_before = alive(&d);
         match m.apply(&mut d.state, actor, &mut ctx) {
             Err(e) => {
                 Collector::lock(&self.sink).model_error(e);
@@ -350,8 +362,9 @@ impl<R: Runtime> Exec<R> {
                 d.refresh(m);
                 let wake = blocked.iter().any(|a| d.can_move(*a));
                 let kick = self.limits.shared_aux && !aux_before && d.aux_can_move();
+                let exited = alive(&d) < alive_before;
                 match self.after_step(m, &mut d, ctx) {
-                    Attempt::Moved(fresh, _, _) => Attempt::Moved(fresh, wake, kick),
+                    Attempt::Moved(fresh, ..) => Attempt::Moved(fresh, wake, kick, exited),
                     other => other,
                 }
             }
@@ -398,7 +411,7 @@ impl<R: Runtime> Exec<R> {
                 Thread::Kernel => d.kernel = true,
             }
         }
-        Attempt::Moved(fresh, false, false)
+        Attempt::Moved(fresh, false, false, false)
     }
 }
 
