@@ -4,4 +4,5 @@
 mod cli;
 mod models;
 mod python;
+mod runner;
 mod util;
