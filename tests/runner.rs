@@ -148,3 +148,14 @@ fn run_rejects_bad_arguments() {
         assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn jittered_runs_are_predicted_too() {
+    for backend in ["native", "cpython"] {
+        let (code, v) =
+            run_json(&["models/small/manager_counter_nolock.py", "--backend", backend, "--runs", "8", "--jitter", "7"]);
+        assert_eq!(v["jitter"], 7);
+        assert_eq!(v["unexplained"].as_array().unwrap().len(), 0, "{v:#}");
+        assert_eq!(code, 0, "{v:#}");
+    }
+}

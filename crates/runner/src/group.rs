@@ -8,6 +8,7 @@ use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -57,19 +58,41 @@ pub struct Finished {
     pub interrupted: bool,
 }
 
-fn reader(mut r: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut kept = Vec::new();
+/// A thread that reads `r` to its end into a shared buffer.
+struct Reader {
+    kept: Arc<Mutex<Vec<u8>>>,
+    thread: JoinHandle<()>,
+}
+
+fn reader(mut r: impl Read + Send + 'static) -> Reader {
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let sink = kept.clone();
+    let thread = std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
         while let Ok(n) = r.read(&mut buf) {
             if n == 0 {
                 break;
             }
+            let mut kept = sink.lock().unwrap_or_else(|p| p.into_inner());
             let room = KEEP.saturating_sub(kept.len());
             kept.extend_from_slice(&buf[..n.min(room)]);
         }
-        kept
-    })
+    });
+    Reader { kept, thread }
+}
+
+impl Reader {
+    /// What was read, once the pipe is closed, or after `patience` if some
+    /// process outside the group still holds it open (the thread is then
+    /// left to end with that process).
+    fn finish(self, patience: Duration) -> Vec<u8> {
+        let deadline = Instant::now() + patience;
+        while !self.thread.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.clone()
+    }
 }
 
 /// Runs `cmd` as the leader of a new process group, with piped output,
@@ -82,7 +105,8 @@ pub fn run_in_group(mut cmd: Command, timeout: Duration) -> std::io::Result<Fini
     let err = reader(child.stderr.take().expect("piped stderr"));
     let (status, interrupted) = watch(&mut child, timeout);
     let status = kill_group(&mut child, pgid, status);
-    Ok(Finished { status, stdout: out.join().unwrap_or_default(), stderr: err.join().unwrap_or_default(), interrupted })
+    let patience = Duration::from_secs(2);
+    Ok(Finished { status, stdout: out.finish(patience), stderr: err.finish(patience), interrupted })
 }
 
 /// Waits for the main process, the timeout or Ctrl-C.
