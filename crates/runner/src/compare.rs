@@ -271,3 +271,63 @@ fn row(r: &Row) -> String {
     let out = serde_json::to_string(&r.main_output).unwrap_or_default();
     format!("     {:>5}  {:>6.1}%  {out} exit {} -> {}\n", r.count, r.percent, r.exit, r.status.label())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(line: &str, exit: i64) -> Outcome {
+        Outcome { main_output: vec![line.to_string()], exit }
+    }
+
+    fn tally(outcomes: &[(Outcome, usize)], hangs: usize) -> Tally {
+        let mut t = Tally { hangs, ..Tally::default() };
+        for (o, k) in outcomes {
+            t.outcomes.insert(o.clone(), *k);
+        }
+        t.runs = outcomes.iter().map(|(_, k)| k).sum::<usize>() + hangs;
+        t
+    }
+
+    fn model(outcomes: &[Outcome], exhaustive: bool, can_hang: bool) -> ModelSide {
+        ModelSide { outcomes: outcomes.iter().cloned().collect(), exhaustive, can_hang, stopped_by: None }
+    }
+
+    #[test]
+    fn outcome_outside_an_exhaustive_set_is_unexplained() {
+        let t = tally(&[(out("98", 0), 3), (out("96", 0), 1)], 0);
+        let c = compare(&t, &model(&[out("97", 0), out("98", 0)], true, false));
+        assert_eq!(c.observed[0].status, Status::Predicted);
+        assert_eq!(c.observed[1].status, Status::Unexplained);
+        assert_eq!(c.unexplained.len(), 1);
+        assert_eq!(c.never_observed.len(), 1);
+        assert_eq!(c.never_observed[0].count, 0);
+        assert_eq!(c.exit_code(), 1);
+    }
+
+    #[test]
+    fn outcome_outside_an_incomplete_set_is_undecided_not_unexplained() {
+        let t = tally(&[(out("96", 0), 2)], 0);
+        let c = compare(&t, &model(&[], false, false));
+        assert_eq!(c.observed[0].status, Status::NotSeenByIncompleteSearch);
+        assert!(c.unexplained.is_empty());
+        assert_eq!(c.exit_code(), 3);
+        assert!(c.render_text("t").contains("not seen by the incomplete search"));
+    }
+
+    #[test]
+    fn a_hang_is_predicted_only_by_a_deadlock_or_hang_finding() {
+        let t = tally(&[], 5);
+        assert_eq!(compare(&t, &model(&[], true, true)).exit_code(), 0);
+        let c = compare(&t, &model(&[out("3", 0)], true, false));
+        assert_eq!(c.hangs_status, Some(Status::Unexplained));
+        assert_eq!(c.exit_code(), 1);
+    }
+
+    #[test]
+    fn exit_codes_distinguish_outcomes() {
+        let t = tally(&[(out("2", 1), 1)], 0);
+        let c = compare(&t, &model(&[out("2", 0)], true, false));
+        assert_eq!(c.exit_code(), 1, "same lines, other exit code: another outcome");
+    }
+}

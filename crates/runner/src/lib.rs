@@ -190,7 +190,8 @@ fn native_command(opts: &RunOptions, model: &Path, dir: &Path, jitter: Option<u6
     cmd
 }
 
-/// The folder `interleave` lives in, for tests and tools.
+/// The native backend's worker command for the `interleave` binary at `exe`:
+/// `exe __native-worker` (the model path is appended per run).
 pub fn worker_for(exe: PathBuf) -> Vec<OsString> {
     vec![exe.into_os_string(), "__native-worker".into()]
 }
