@@ -2,6 +2,8 @@
 //! results to exit codes (0 pass, 1 finding mismatch, 2 usage or model
 //! error, 3 a bound stopped a search).
 
+mod run;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -121,6 +123,12 @@ enum Command {
         #[command(flatten)]
         search: SearchFlags,
     },
+    /// Run the model as real processes many times and compare what
+    /// happened with the model's outcome set.
+    Run(run::RunArgs),
+    /// The native backend's worker: runs FILE as the model's main process.
+    #[command(name = "__native-worker", hide = true)]
+    NativeWorker { file: PathBuf },
     /// Print the interleaving a replay token stands for.
     Replay {
         file: PathBuf,
@@ -155,6 +163,8 @@ fn main() -> ExitCode {
             check(&paths, format, &opts)
         }
         Command::Replay { file, token, format } => replay(&file, &token, format),
+        Command::Run(args) => run::run(args),
+        Command::NativeWorker { file } => interleave_runner::native::worker_main(&file),
     }
 }
 

@@ -5,4 +5,5 @@ mod cli;
 mod models;
 mod python;
 mod reductions;
+mod runner;
 mod util;
