@@ -73,6 +73,20 @@ struct EngineFlags {
     loom_executions: usize,
 }
 
+/// The explorer's bounds (`check`, and `run` for the model's outcome set).
+#[derive(clap::Args, Clone, Copy)]
+struct BoundFlags {
+    /// Stop (as incomplete) after this many distinct states.
+    #[arg(long, default_value_t = 5_000_000)]
+    max_states: u64,
+    /// Stop (as incomplete) after this many seconds per model.
+    #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
+    max_seconds: f64,
+    /// Stop (as incomplete) when the process uses more memory than this (MiB).
+    #[arg(long, default_value_t = 4096)]
+    max_memory: u64,
+}
+
 /// How the explorer searches.
 #[derive(clap::Args)]
 struct SearchFlags {
@@ -109,15 +123,8 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// Stop (as incomplete) after this many distinct states.
-        #[arg(long, default_value_t = 5_000_000)]
-        max_states: u64,
-        /// Stop (as incomplete) after this many seconds per model.
-        #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
-        max_seconds: f64,
-        /// Stop (as incomplete) when the process uses more memory than this (MiB).
-        #[arg(long, default_value_t = 4096)]
-        max_memory: u64,
+        #[command(flatten)]
+        bounds: BoundFlags,
         #[command(flatten)]
         engines: EngineFlags,
         #[command(flatten)]
@@ -141,8 +148,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { paths, format, max_states, max_seconds, max_memory, engines, search } => {
-            let limits = match limits(max_states, max_seconds, max_memory) {
+        Command::Check { paths, format, bounds, engines, search } => {
+            let limits = match limits(&bounds) {
                 Ok(l) => Limits {
                     threads: search.threads,
                     progress: !search.quiet,
@@ -173,7 +180,8 @@ fn usage(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn limits(max_states: u64, max_seconds: f64, max_memory: u64) -> Result<Limits, String> {
+fn limits(b: &BoundFlags) -> Result<Limits, String> {
+    let BoundFlags { max_states, max_seconds, max_memory } = *b;
     if max_states == 0 {
         return Err("--max-states must be at least 1".into());
     }

@@ -47,19 +47,13 @@ pub struct RunArgs {
     /// The Python interpreter of the cpython backend.
     #[arg(long, default_value = "python3")]
     python: String,
-    /// Explorer bound (the model's outcome set): distinct states.
-    #[arg(long, default_value_t = 5_000_000)]
-    max_states: u64,
-    /// Explorer bound: seconds.
-    #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
-    max_seconds: f64,
-    /// Explorer bound: memory (MiB).
-    #[arg(long, default_value_t = 4096)]
-    max_memory: u64,
+    /// Bounds of the exploration that gives the model's outcome set.
+    #[command(flatten)]
+    bounds: super::BoundFlags,
 }
 
 pub fn run(a: RunArgs) -> ExitCode {
-    let limits = match super::limits(a.max_states, a.max_seconds, a.max_memory) {
+    let limits = match super::limits(&a.bounds) {
         Ok(l) => l,
         Err(e) => return super::usage(&e),
     };

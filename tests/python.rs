@@ -11,10 +11,16 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
-const TIMEOUT: Duration = Duration::from_secs(6);
+/// How long a model expected to deadlock or hang is watched before it
+/// counts as stuck.
+const STUCK_AFTER: Duration = Duration::from_secs(6);
+/// How long a model expected to end may take: generous, since the test
+/// shares the machine with the runner's tests and a run that ends early
+/// costs nothing.
+const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Runs a model under python3: `Some(exit code)` if it ended in time.
-fn run_python(model: &Path) -> Option<i32> {
+/// Runs a model under python3: `Some(exit code)` if it ended in `limit`.
+fn run_python(model: &Path, limit: Duration) -> Option<i32> {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new("python3")
         .arg(crate::util::root().join(model))
@@ -31,7 +37,7 @@ fn run_python(model: &Path) -> Option<i32> {
         if let Some(s) = child.try_wait().unwrap() {
             break Some(s.code().unwrap_or(-1));
         }
-        if start.elapsed() > TIMEOUT {
+        if start.elapsed() > limit {
             break None;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -58,7 +64,8 @@ fn every_model_runs_under_python3() {
                             let stuck = exp.iter().any(|k| k == "deadlock" || k == "hang");
                             // a model that can also fail an assertion or crash may end either way
                             let either = stuck && exp.iter().any(|k| k == "assertion" || k == "crash");
-                            (f.display().to_string(), run_python(f), stuck, either)
+                            let limit = if stuck { STUCK_AFTER } else { TIMEOUT };
+                            (f.display().to_string(), run_python(f, limit), stuck, either)
                         })
                         .collect::<Vec<_>>()
                 })

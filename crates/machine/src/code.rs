@@ -108,6 +108,9 @@ pub struct Compiled {
     pub defaults: Vec<Vec<Option<Value>>>,
     /// Which variables each instruction may still read.
     pub live: crate::liveness::Live,
+    /// No part of the program can observe when a child exits, other than
+    /// by waiting for it: the condition of [`crate::Machine::exit_merge`].
+    pub exit_unobservable: bool,
 }
 
 impl Compiled {

@@ -29,10 +29,51 @@ pub fn compile(p: &Program) -> Result<Compiled, ModelError> {
     fc.block(&p.main)?;
     fc.emit(Instr::Const(Value::None));
     fc.emit(Instr::Return);
-    let mut c =
-        Compiled { funcs, module: fc.code, nglobals: p.globals.len() as u32, defaults, live: Default::default() };
+    let mut c = Compiled {
+        funcs,
+        module: fc.code,
+        nglobals: p.globals.len() as u32,
+        defaults,
+        live: Default::default(),
+        exit_unobservable: false,
+    };
     c.live = crate::liveness::Live::of(&c);
+    c.exit_unobservable = exit_unobservable(&c);
     Ok(c)
+}
+
+/// Whether no part of the program can observe when a child exits, other
+/// than by waiting for it (see [`crate::Machine::exit_merge`]).
+fn exit_unobservable(code: &Compiled) -> bool {
+    let observes = |i: &Instr| match i {
+        Instr::CallMethod { name, .. } => matches!(&**name, "is_alive" | "terminate" | "kill"),
+        Instr::GetAttr(name) => &**name == "exitcode",
+        Instr::CallBuiltin(b, ..) => matches!(b, Builtin::ActiveChildren),
+        _ => false,
+    };
+    let all = code.funcs.iter().chain(std::iter::once(&code.module));
+    if all.clone().flat_map(|c| &c.instrs).any(observes) {
+        return false;
+    }
+    if code.funcs.iter().flat_map(|c| &c.instrs).any(|i| matches!(i, Instr::CallBuiltin(Builtin::Process, ..))) {
+        return false;
+    }
+    // main's own code, and every function it calls, must not sleep
+    let mut seen = vec![false; code.funcs.len()];
+    let mut todo = vec![&code.module];
+    while let Some(c) = todo.pop() {
+        for i in &c.instrs {
+            match i {
+                Instr::CallBuiltin(Builtin::Sleep, ..) => return false,
+                Instr::CallFunc(f, _) if !seen[*f as usize] => {
+                    seen[*f as usize] = true;
+                    todo.push(&code.funcs[*f as usize]);
+                }
+                _ => {}
+            }
+        }
+    }
+    true
 }
 
 pub fn const_to_value(c: &Const) -> Value {

@@ -130,46 +130,10 @@ pub struct Machine<'p> {
     pub dead_reset: bool,
     /// A child whose code has ended exits in that same step when it has
     /// nothing to flush, and counts as reaped at once. On only when the
-    /// program cannot tell the difference ([`exit_unobservable`]): it never
+    /// program cannot tell the difference ([`Compiled::exit_unobservable`]): it never
     /// asks whether a process is alive or how it ended, never signals one,
     /// no parent sleeps (zombie warnings), and only main starts processes.
     pub exit_merge: bool,
-}
-
-/// Whether no part of the program can observe when a child exits, other
-/// than by waiting for it (see [`Machine::exit_merge`]).
-pub fn exit_unobservable(code: &Compiled) -> bool {
-    use crate::code::Instr;
-    use crate::ir::Builtin;
-    let observes = |i: &Instr| match i {
-        Instr::CallMethod { name, .. } => matches!(&**name, "is_alive" | "terminate" | "kill"),
-        Instr::GetAttr(name) => &**name == "exitcode",
-        Instr::CallBuiltin(b, ..) => matches!(b, Builtin::ActiveChildren),
-        _ => false,
-    };
-    let all = code.funcs.iter().chain(std::iter::once(&code.module));
-    if all.clone().flat_map(|c| &c.instrs).any(observes) {
-        return false;
-    }
-    if code.funcs.iter().flat_map(|c| &c.instrs).any(|i| matches!(i, Instr::CallBuiltin(Builtin::Process, ..))) {
-        return false;
-    }
-    // main's own code, and every function it calls, must not sleep
-    let mut seen = vec![false; code.funcs.len()];
-    let mut todo = vec![&code.module];
-    while let Some(c) = todo.pop() {
-        for i in &c.instrs {
-            match i {
-                Instr::CallBuiltin(Builtin::Sleep, ..) => return false,
-                Instr::CallFunc(f, _) if !seen[*f as usize] => {
-                    seen[*f as usize] = true;
-                    todo.push(&code.funcs[*f as usize]);
-                }
-                _ => {}
-            }
-        }
-    }
-    true
 }
 
 pub(crate) struct Run<'a, 'p> {
@@ -184,7 +148,7 @@ pub(crate) struct Run<'a, 'p> {
 
 impl<'p> Machine<'p> {
     pub fn new(program: &'p Program, code: &'p Compiled) -> Machine<'p> {
-        Machine { program, code, dead_reset: true, exit_merge: exit_unobservable(code) }
+        Machine { program, code, dead_reset: true, exit_merge: code.exit_unobservable }
     }
 
     pub fn with_dead_reset(self, on: bool) -> Machine<'p> {
@@ -194,7 +158,7 @@ impl<'p> Machine<'p> {
     /// Turns the exit merge off (it is on when the program cannot observe
     /// it); it can never be turned on where the program could.
     pub fn with_exit_merge(self, on: bool) -> Machine<'p> {
-        Machine { exit_merge: on && exit_unobservable(self.code), ..self }
+        Machine { exit_merge: on && self.code.exit_unobservable, ..self }
     }
 
     /// The initial state: the main process before its first visible step.
@@ -286,17 +250,15 @@ impl Run<'_, '_> {
     fn reset_dead(&mut self) {
         let live = &self.m.code.live;
         for f in &mut self.p.frames {
-            let keep = live.keep_locals(f.func, f.pc, &f.blocks);
             for (i, v) in f.locals.iter_mut().enumerate() {
-                if !keep.contains(i as u32) && !matches!(v, Value::None) {
+                if !matches!(v, Value::None) && !live.local_live(f.func, f.pc, &f.blocks, i as u32) {
                     *v = Value::None;
                 }
             }
         }
         let module = self.p.frames.first().filter(|f| f.func == MODULE).map(|f| (f.pc, &f.blocks[..]));
-        let keep = live.keep_globals(module);
         for (i, v) in self.p.globals.iter_mut().enumerate() {
-            if !keep.contains(i as u32) && !matches!(v, Value::None) {
+            if !matches!(v, Value::None) && !live.global_live(module, i as u32) {
                 *v = Value::None;
             }
         }

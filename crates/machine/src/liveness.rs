@@ -158,30 +158,23 @@ impl Live {
         }
     }
 
-    /// The locals of a frame paused at `pc` with handlers `blocks` pushed
-    /// that may still be read.
-    pub fn keep_locals(&self, func: u32, pc: u32, blocks: &[(u32, u32)]) -> Slots {
+    /// Whether local `i` of a frame paused at `pc`, with handlers `blocks`
+    /// pushed, may still be read.
+    pub fn local_live(&self, func: u32, pc: u32, blocks: &[(u32, u32)], i: u32) -> bool {
         let c = self.code(func);
-        let mut keep = c.locals.get(pc as usize).cloned().unwrap_or_default();
-        for (h, _) in blocks {
-            if let Some(l) = c.locals.get(*h as usize) {
-                keep.union(l);
-            }
-        }
-        keep
+        let live_at = |at: u32| c.locals.get(at as usize).is_some_and(|l| l.contains(i));
+        live_at(pc) || blocks.iter().any(|(h, _)| live_at(*h))
     }
 
-    /// The globals that may still be read by a process whose module frame
-    /// (if it has one: only the main process) is paused at `module_pc`.
-    pub fn keep_globals(&self, module_frame: Option<(u32, &[(u32, u32)])>) -> Slots {
-        let mut keep = self.read_by_functions.clone();
-        if let Some((pc, blocks)) = module_frame {
-            for at in std::iter::once(pc).chain(blocks.iter().map(|b| b.0)) {
-                if let Some(g) = self.module.globals.get(at as usize) {
-                    keep.union(g);
-                }
-            }
+    /// Whether global `g` may still be read by a process whose module frame
+    /// (if it has one: only the main process) is paused at `pc` with
+    /// handlers `blocks` pushed.
+    pub fn global_live(&self, module_frame: Option<(u32, &[(u32, u32)])>, g: u32) -> bool {
+        if self.read_by_functions.contains(g) {
+            return true;
         }
-        keep
+        let Some((pc, blocks)) = module_frame else { return false };
+        let live_at = |at: u32| self.module.globals.get(at as usize).is_some_and(|l| l.contains(g));
+        live_at(pc) || blocks.iter().any(|(h, _)| live_at(*h))
     }
 }
