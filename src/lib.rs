@@ -32,6 +32,9 @@ use interleave_stateless::{agreement, run_loom, run_shuttle, EngineRun, Model};
 
 pub use interleave_stateless::{LoomOptions, ShuttleMode, ShuttleOptions};
 
+mod reports;
+pub use reports::model_data;
+
 /// The `.py` files named by `paths`: files as given, folders searched
 /// recursively, each folder's files in sorted order.
 pub fn collect_models(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
@@ -152,18 +155,23 @@ fn stateless_run(r: EngineRun) -> Run {
 
 /// Reads, explores and judges one model.
 pub fn check_file(path: &Path, opts: &Options) -> ModelReport {
+    check_model(path, opts).0
+}
+
+/// [`check_file`], also giving back the model when it could be read.
+fn check_model(path: &Path, opts: &Options) -> (ModelReport, Option<Arc<Model>>) {
     let shown = path.display().to_string();
     let program = match lang::load(path) {
         Ok(p) => p,
-        Err(d) => return ModelReport::error(&shown, d.render()),
+        Err(d) => return (ModelReport::error(&shown, d.render()), None),
     };
     let code = match compile::compile(&program) {
         Ok(c) => c,
-        Err(e) => return ModelReport::error(&shown, model_error(&program, &e)),
+        Err(e) => return (ModelReport::error(&shown, model_error(&program, &e)), None),
     };
     let expected = expected_kinds(&program);
     let model = Arc::new(Model { program, code });
-    match run_engines(&model, opts) {
+    let report = match run_engines(&model, opts) {
         Ok((primary, others)) => {
             let mut report = judge(&shown, expected.clone(), primary);
             if opts.engine == Engine::All {
@@ -172,7 +180,8 @@ pub fn check_file(path: &Path, opts: &Options) -> ModelReport {
             report
         }
         Err(e) => ModelReport::error(&shown, model_error(&model.program, &e)),
-    }
+    };
+    (report, Some(model))
 }
 
 fn run_engines(model: &Arc<Model>, opts: &Options) -> Result<(Run, Vec<(String, EngineRun)>), ModelError> {

@@ -143,9 +143,9 @@ impl Machine<'_> {
         format!("{} died at line {line} `{}`: {}: {}", self.name(s, pid), self.line_text(line), exc.ty.name(), exc.msg)
     }
 
-    /// One sentence naming the stale read, the lost write and the
-    /// overwriting write, with their step numbers (1-based).
-    pub fn lost_update_message(&self, r: &Replayed, step: usize, loc: &Loc, writer: Pid) -> String {
+    /// The three steps of a lost update that the last step of `r` (step
+    /// index `step`) completed, found from the trace's accesses to `loc`.
+    pub fn lost_update_steps(&self, r: &Replayed, step: usize, loc: &Loc, writer: Pid) -> LostUpdateSteps {
         let before = |p: Pid, write: bool, until: usize| {
             r.accesses.iter().rev().find(|(i, q, l, w)| *i < until && *q == p && l == loc && *w == write).map(|a| a.0)
         };
@@ -156,17 +156,32 @@ impl Machine<'_> {
             None => (None, writer),
         };
         let stale_read = lost_write.and_then(|lw| before(writer, false, lw)).or_else(|| before(writer, false, step));
+        LostUpdateSteps {
+            location: loc_label(&r.state, loc),
+            writer: self.name(&r.state, writer),
+            lost_writer: self.name(&r.state, lost),
+            stale_read,
+            lost_write,
+            overwrite: step,
+        }
+    }
+
+    /// One sentence naming the stale read, the lost write and the
+    /// overwriting write, with their step numbers (1-based).
+    pub fn lost_update_message(&self, r: &Replayed, step: usize, loc: &Loc, writer: Pid) -> String {
+        let l = self.lost_update_steps(r, step, loc, writer);
         let at = |i: Option<usize>| match i {
             Some(i) => format!("step {} (line {}: `{}`)", i + 1, r.steps[i].line, r.steps[i].op),
             None => "an earlier step".to_string(),
         };
-        let (w, l) = (self.name(&r.state, writer), self.name(&r.state, lost));
         format!(
-            "lost update of {}: {w} read it at {}, {l} wrote it at {}, then {w} overwrote that write at {} without having read it",
-            loc_label(&r.state, loc),
-            at(stale_read),
-            at(lost_write),
-            at(Some(step)),
+            "lost update of {}: {w} read it at {}, {} wrote it at {}, then {w} overwrote that write at {} without having read it",
+            l.location,
+            at(l.stale_read),
+            l.lost_writer,
+            at(l.lost_write),
+            at(Some(l.overwrite)),
+            w = l.writer,
         )
     }
 
@@ -211,6 +226,21 @@ fn loc_label(s: &State, loc: &Loc) -> String {
             format!("file '{p}'")
         }
     }
+}
+
+/// The steps of a lost update (0-based indices into the trace).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostUpdateSteps {
+    /// "the Manager dict's ['num']"
+    pub location: String,
+    /// The process whose write overwrote the other's.
+    pub writer: String,
+    /// The process whose write was lost.
+    pub lost_writer: String,
+    /// The writer's read of the value it later wrote back, stale by then.
+    pub stale_read: Option<usize>,
+    pub lost_write: Option<usize>,
+    pub overwrite: usize,
 }
 
 /// A key that tells findings of one kind apart without naming processes

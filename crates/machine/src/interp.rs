@@ -122,6 +122,7 @@ enum Stop {
     Done,
 }
 
+#[derive(Clone, Copy)]
 pub struct Machine<'p> {
     pub program: &'p Program,
     pub code: &'p Compiled,

@@ -35,6 +35,7 @@ pub mod shared_ptr;
 pub mod system;
 pub mod trace;
 pub mod value;
+pub mod view;
 pub mod world;
 
 pub use interp::Machine;

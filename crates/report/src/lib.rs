@@ -8,11 +8,12 @@
 //! # Limitations
 //! - Text and JSON only; Markdown, HTML and graphs are planned.
 
+pub mod data;
 mod text;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use interleave_machine::finding::{Finding, Kind};
 use interleave_machine::system::Outcome;
@@ -21,7 +22,7 @@ pub use interleave_explore::Stats;
 
 pub use text::{render_text, render_trace};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Explored exhaustively and the findings match the expectation.
