@@ -32,8 +32,7 @@ use interleave_stateless::{agreement, run_loom, run_shuttle, EngineRun, Model};
 
 pub use interleave_stateless::{LoomOptions, ShuttleMode, ShuttleOptions};
 
-mod reports;
-pub use reports::model_data;
+pub mod reports;
 
 /// The `.py` files named by `paths`: files as given, folders searched
 /// recursively, each folder's files in sorted order.

@@ -2,6 +2,7 @@
 //! results to exit codes (0 pass, 1 finding mismatch, 2 usage or model
 //! error, 3 a bound stopped a search).
 
+mod report_cmd;
 mod run;
 
 use std::io::Write;
@@ -130,6 +131,8 @@ enum Command {
         #[command(flatten)]
         search: SearchFlags,
     },
+    /// Write each model's report (Markdown, JSON, HTML) and an index.
+    Report(report_cmd::ReportArgs),
     /// Run the model as real processes many times and compare what
     /// happened with the model's outcome set.
     Run(run::RunArgs),
@@ -171,6 +174,7 @@ fn main() -> ExitCode {
         }
         Command::Replay { file, token, format } => replay(&file, &token, format),
         Command::Run(args) => run::run(args),
+        Command::Report(args) => report_cmd::report(args),
         Command::NativeWorker { file } => interleave_runner::native::worker_main(&file),
     }
 }

@@ -112,3 +112,41 @@ fn lost_update(m: &Machine<'_>, actors: &[Actor]) -> Option<interleave_machine::
 fn empty_view() -> StateView {
     StateView { processes: vec![], shared: vec![], output: vec![], waits: vec![] }
 }
+
+/// A model file and where its report goes: `rel` is its path relative to
+/// the folder named on the command line, without `.py` (`small/lock_with`).
+pub struct Entry {
+    pub file: std::path::PathBuf,
+    pub rel: String,
+}
+
+/// The models under `paths`, each with its report name. Two models with
+/// one name (a file named twice) are an error.
+pub fn entries(paths: &[std::path::PathBuf]) -> Result<Vec<Entry>, String> {
+    let mut out: Vec<Entry> = vec![];
+    for p in paths {
+        for file in crate::collect_models(std::slice::from_ref(p))? {
+            let rel = if p.is_dir() { file.strip_prefix(p).unwrap_or(&file) } else { Path::new(file.file_name().unwrap_or_default()) };
+            let rel = rel.with_extension("").to_string_lossy().replace('\\', "/");
+            if let Some(e) = out.iter().find(|e| e.rel == rel) {
+                return Err(format!(
+                    "'{}' and '{}' would both be reported as '{rel}': name them from one folder",
+                    e.file.display(),
+                    file.display()
+                ));
+            }
+            out.push(Entry { file, rel });
+        }
+    }
+    Ok(out)
+}
+
+/// Every file of a report folder, by path relative to it: per model
+/// `<rel>.json`, `<rel>.md`, `<rel>.html`, and the index `README.md`.
+pub fn report_files(models: &[(String, ModelData)]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    for (rel, d) in models {
+        files.insert(format!("{rel}.json"), interleave_report::render_model_json(d).into_bytes());
+    }
+    files
+}

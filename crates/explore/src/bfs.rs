@@ -1,7 +1,7 @@
 //! Breadth-first search with a visited set.
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rayon::prelude::*;
 
@@ -222,7 +222,7 @@ impl Search<'_, '_> {
             return Some(StopReason::MaxStates);
         }
         if i.is_multiple_of(1024) {
-            if self.start.elapsed() > Duration::from_secs_f64(self.limits.max_seconds) {
+            if self.start.elapsed().as_secs_f64() > self.limits.max_seconds {
                 return Some(StopReason::MaxSeconds);
             }
             if i.is_multiple_of(8192) && current_memory_mb() > self.limits.max_memory_mb {

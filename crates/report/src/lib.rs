@@ -148,3 +148,10 @@ pub fn render_json(models: &[ModelReport]) -> String {
     s.push('\n');
     s
 }
+
+/// `<model>.json` of a report: [`data::ModelData`], pretty-printed.
+pub fn render_model_json(d: &data::ModelData) -> String {
+    let mut s = serde_json::to_string_pretty(d).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    s.push('\n');
+    s
+}
