@@ -32,6 +32,7 @@ use interleave_stateless::{agreement, run_loom, run_shuttle, EngineRun, Model};
 
 pub use interleave_stateless::{LoomOptions, ShuttleMode, ShuttleOptions};
 
+pub mod gate;
 pub mod reports;
 
 /// The `.py` files named by `paths`: files as given, folders searched

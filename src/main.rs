@@ -133,6 +133,10 @@ enum Command {
     },
     /// Write each model's report (Markdown, JSON, HTML) and an index.
     Report(report_cmd::ReportArgs),
+    /// Recompute every model's report and fail when a verdict, a finding
+    /// kind or an outcome set differs from the committed reports, or when
+    /// a committed report is stale.
+    Gate(report_cmd::GateArgs),
     /// Run the model as real processes many times and compare what
     /// happened with the model's outcome set.
     Run(run::RunArgs),
@@ -175,6 +179,7 @@ fn main() -> ExitCode {
         Command::Replay { file, token, format } => replay(&file, &token, format),
         Command::Run(args) => run::run(args),
         Command::Report(args) => report_cmd::report(args),
+        Command::Gate(args) => report_cmd::gate_cmd(args),
         Command::NativeWorker { file } => interleave_runner::native::worker_main(&file),
     }
 }

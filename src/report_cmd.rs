@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use interleave::gate::gate;
+use interleave::report::data::ModelData;
 use interleave::reports::{entries, model_data, report_files};
 use interleave::{Limits, Options};
 
@@ -48,8 +50,10 @@ fn options(b: &ReportBounds) -> Result<Options, String> {
     Ok(Options { limits, ..Options::default() })
 }
 
+type Files = std::collections::BTreeMap<String, Vec<u8>>;
+
 /// Checks every model and renders its report files.
-fn build(paths: &[PathBuf], b: &ReportBounds) -> Result<std::collections::BTreeMap<String, Vec<u8>>, String> {
+fn build(paths: &[PathBuf], out: &Path, b: &ReportBounds) -> Result<(Vec<(String, ModelData)>, Files), String> {
     let opts = options(b)?;
     let models: Vec<_> = entries(paths)?
         .into_iter()
@@ -58,11 +62,18 @@ fn build(paths: &[PathBuf], b: &ReportBounds) -> Result<std::collections::BTreeM
             (e.rel, model_data(&e.file, &opts))
         })
         .collect();
-    Ok(report_files(&models))
+    let files = report_files(&models, &command(paths, out));
+    Ok((models, files))
+}
+
+/// The command that writes a report folder, as the index quotes it.
+fn command(paths: &[PathBuf], out: &Path) -> String {
+    let p: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    format!("interleave report {} --out {}", p.join(" "), out.display())
 }
 
 pub fn report(a: ReportArgs) -> ExitCode {
-    let files = match build(&a.paths, &a.bounds) {
+    let (_, files) = match build(&a.paths, &a.out, &a.bounds) {
         Ok(f) => f,
         Err(e) => return super::usage(&e),
     };
@@ -78,7 +89,7 @@ pub fn report(a: ReportArgs) -> ExitCode {
     }
 }
 
-fn write(out: &Path, files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<(), String> {
+fn write(out: &Path, files: &Files) -> Result<(), String> {
     for (rel, bytes) in files {
         let path = out.join(rel);
         if let Some(dir) = path.parent() {
@@ -87,4 +98,51 @@ fn write(out: &Path, files: &std::collections::BTreeMap<String, Vec<u8>>) -> Res
         std::fs::write(&path, bytes).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
     }
     Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct GateArgs {
+    /// Model files, or folders searched for *.py (as given to `report`).
+    #[arg(default_value = "models")]
+    paths: Vec<PathBuf>,
+    /// The committed report folder to hold the models against.
+    #[arg(long, default_value = "reports")]
+    baseline: PathBuf,
+    /// Also write the result as JUnit XML, one test case per model.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    #[command(flatten)]
+    bounds: ReportBounds,
+}
+
+/// Exit 0 when every model matches its committed report, 1 when one does
+/// not (with what differs), 2 on a usage error.
+pub fn gate_cmd(a: GateArgs) -> ExitCode {
+    if !a.baseline.is_dir() {
+        return super::usage(&format!(
+            "'{}' is not a folder: write the reports first with `interleave report {} --out {}`",
+            a.baseline.display(),
+            a.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" "),
+            a.baseline.display()
+        ));
+    }
+    let (models, files) = match build(&a.paths, &a.baseline, &a.bounds) {
+        Ok(f) => f,
+        Err(e) => return super::usage(&e),
+    };
+    let result = gate(&models, &files, &a.baseline);
+    print!("{}", result.render());
+    if let Some(path) = &a.junit {
+        if let Err(e) = std::fs::write(path, result.junit()) {
+            eprintln!("error: cannot write '{}': {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if result.passed() {
+        ExitCode::SUCCESS
+    } else {
+        println!("(if the change is intended: interleave report {} --out {}, then commit)",
+            a.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" "), a.baseline.display());
+        ExitCode::from(1)
+    }
 }

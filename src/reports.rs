@@ -2,6 +2,7 @@
 //! replayed with a view of every state, lost updates split into their
 //! three steps.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use interleave_machine::finding::Kind;
@@ -11,6 +12,7 @@ use interleave_machine::trace::TraceStep;
 use interleave_machine::view::StateView;
 use interleave_machine::Machine;
 use interleave_report::data::{FindingData, ModelData, Trace, SCHEMA_VERSION};
+use interleave_report::{render_index, render_markdown};
 
 use crate::{check_model, Options};
 
@@ -143,10 +145,16 @@ pub fn entries(paths: &[std::path::PathBuf]) -> Result<Vec<Entry>, String> {
 
 /// Every file of a report folder, by path relative to it: per model
 /// `<rel>.json`, `<rel>.md`, `<rel>.html`, and the index `README.md`.
-pub fn report_files(models: &[(String, ModelData)]) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
+/// `command` is the command that writes the folder, quoted in the index.
+pub fn report_files(models: &[(String, ModelData)], command: &str) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
     for (rel, d) in models {
         files.insert(format!("{rel}.json"), interleave_report::render_model_json(d).into_bytes());
+        let base = rel.rsplit('/').next().unwrap_or(rel);
+        let siblings: Vec<String> = ["html", "json"].iter().map(|x| format!("{base}.{x}")).collect();
+        files.insert(format!("{rel}.md"), render_markdown(d, &siblings).into_bytes());
     }
+    let links = |rel: &str| ["md", "html", "json"].iter().map(|x| format!("{rel}.{x}")).collect();
+    files.insert("README.md".to_string(), render_index(models, command, links).into_bytes());
     files
 }

@@ -9,6 +9,8 @@
 //! - Text and JSON only; Markdown, HTML and graphs are planned.
 
 pub mod data;
+mod index;
+mod markdown;
 mod text;
 
 use std::collections::BTreeMap;
@@ -20,6 +22,8 @@ use interleave_machine::system::Outcome;
 
 pub use interleave_explore::Stats;
 
+pub use index::render_index;
+pub use markdown::render_markdown;
 pub use text::{render_text, render_trace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
