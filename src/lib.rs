@@ -14,6 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub use interleave_explore as explore;
 pub use interleave_explore::Limits;
 pub use interleave_lang as lang;
 pub use interleave_machine as machine;

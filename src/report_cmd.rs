@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use interleave::gate::gate;
-use interleave::report::data::ModelData;
+use interleave::machine::finding::Kind;
+use interleave::report::data::{ModelData, RunRow, Runs};
+use interleave_runner::{compare, run_many, ModelSide, RunOptions};
 use interleave::reports::{entries, model_data, report_files};
 use interleave::{Limits, Options};
 
@@ -34,6 +36,17 @@ pub struct ReportArgs {
     out: PathBuf,
     #[command(flatten)]
     bounds: ReportBounds,
+    /// Also run each model N times as real processes and show the outcome
+    /// histogram beside the outcome set (real runs vary: not for reports
+    /// that are committed and gated).
+    #[arg(long, default_value_t = 0)]
+    runs: usize,
+    /// The backend of `--runs`.
+    #[arg(long, value_enum, default_value = "cpython")]
+    backend: super::run::BackendArg,
+    /// Seconds after which a real run counts as a hang.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
 }
 
 fn options(b: &ReportBounds) -> Result<Options, String> {
@@ -53,16 +66,23 @@ fn options(b: &ReportBounds) -> Result<Options, String> {
 type Files = std::collections::BTreeMap<String, Vec<u8>>;
 
 /// Checks every model and renders its report files.
-fn build(paths: &[PathBuf], out: &Path, b: &ReportBounds) -> Result<(Vec<(String, ModelData)>, Files), String> {
+fn build(
+    paths: &[PathBuf],
+    out: &Path,
+    b: &ReportBounds,
+    runs: Option<&RunOptions>,
+) -> Result<(Vec<(String, ModelData)>, Files), String> {
     let opts = options(b)?;
-    let models: Vec<_> = entries(paths)?
-        .into_iter()
-        .map(|e| {
-            eprintln!("report: {}", e.file.display());
-            (e.rel, model_data(&e.file, &opts))
-        })
-        .collect();
-    let files = report_files(&models, &command(paths, out));
+    let mut models = vec![];
+    for e in entries(paths)? {
+        eprintln!("report: {}", e.file.display());
+        let mut d = model_data(&e.file, &opts);
+        if let Some(r) = runs.filter(|_| d.error.is_none()) {
+            d.runs = Some(real_runs(&e.file, &d, r)?);
+        }
+        models.push((e.rel, d));
+    }
+    let files = report_files(&models, &command(paths, out))?;
     Ok((models, files))
 }
 
@@ -73,7 +93,18 @@ fn command(paths: &[PathBuf], out: &Path) -> String {
 }
 
 pub fn report(a: ReportArgs) -> ExitCode {
-    let (_, files) = match build(&a.paths, &a.out, &a.bounds) {
+    if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 86_400.0) {
+        return super::usage(&format!("--timeout is in seconds, more than 0 and at most 86400, not {}", a.timeout));
+    }
+    let runs = (a.runs > 0).then(|| {
+        interleave_runner::install_interrupt_handler();
+        let mut o = RunOptions::new(super::run::backend(a.backend), a.runs);
+        o.timeout = std::time::Duration::from_secs_f64(a.timeout);
+        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("interleave"));
+        o.worker = interleave_runner::worker_for(exe);
+        o
+    });
+    let (_, files) = match build(&a.paths, &a.out, &a.bounds, runs.as_ref()) {
         Ok(f) => f,
         Err(e) => return super::usage(&e),
     };
@@ -87,6 +118,27 @@ pub fn report(a: ReportArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Runs a model as real processes and holds the outcomes against `d`'s.
+fn real_runs(file: &Path, d: &ModelData, o: &RunOptions) -> Result<Runs, String> {
+    let tally = run_many(file, o, |_| {}).map_err(|e| format!("{}: {e}", file.display()))?;
+    let model = ModelSide {
+        outcomes: d.outcomes.iter().cloned().collect(),
+        exhaustive: d.exhaustive,
+        can_hang: d.findings.iter().any(|f| matches!(f.kind, Kind::Deadlock | Kind::Hang)),
+        stopped_by: d.stopped_by.clone(),
+    };
+    let c = compare(&tally, &model);
+    let rows = c
+        .observed
+        .iter()
+        .map(|r| RunRow { main_output: r.main_output.clone(), exit: r.exit, count: r.count, status: r.status.label().to_string() })
+        .collect();
+    Ok(Runs { runs: c.runs, backend: o.backend.name().to_string(), rows,
+        hangs: c.hangs,
+        hangs_status: c.hangs_status.map(|s| s.label().to_string()).unwrap_or_default(),
+        unexplained: c.unexplained.len() })
 }
 
 fn write(out: &Path, files: &Files) -> Result<(), String> {
@@ -126,7 +178,7 @@ pub fn gate_cmd(a: GateArgs) -> ExitCode {
             a.baseline.display()
         ));
     }
-    let (models, files) = match build(&a.paths, &a.baseline, &a.bounds) {
+    let (models, files) = match build(&a.paths, &a.baseline, &a.bounds, None) {
         Ok(f) => f,
         Err(e) => return super::usage(&e),
     };

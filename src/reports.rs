@@ -20,17 +20,14 @@ use crate::{check_model, Options};
 pub fn model_data(path: &Path, opts: &Options) -> ModelData {
     let (r, model) = check_model(path, opts);
     let source: Vec<String> = model.as_ref().map(|m| m.program.source.lines().map(str::to_string).collect()).unwrap_or_default();
-    let (findings, warnings) = match &model {
-        Some(model) => {
-            let m = Machine::new(&model.program, &model.code)
-                .with_dead_reset(opts.dead_reset)
-                .with_exit_merge(opts.exit_merge);
-            let findings = r.findings.iter().map(|f| finding_data(&m, &r.path, f.kind, &f.message, &f.replay, &f.trace)).collect();
-            let warnings = r.warnings.iter().map(|w| finding_data(&m, &r.path, w.kind, &w.message, &w.replay, &[])).collect();
-            (findings, warnings)
-        }
-        None => (vec![], vec![]),
-    };
+    let (mut findings, mut warnings, mut graph) = (vec![], vec![], None);
+    if let Some(model) = &model {
+        let m = Machine::new(&model.program, &model.code).with_dead_reset(opts.dead_reset).with_exit_merge(opts.exit_merge);
+        findings = r.findings.iter().map(|f| finding_data(&m, &r.path, f.kind, &f.message, &f.replay, &f.trace)).collect();
+        warnings = r.warnings.iter().map(|w| finding_data(&m, &r.path, w.kind, &w.message, &w.replay, &[])).collect();
+        let first = r.findings.first().map(|f| &f.replay).or(r.warnings.first().map(|w| &w.replay));
+        graph = state_graph(&m, first.map(String::as_str), &r.path);
+    }
     let mut found: Vec<Kind> = r.findings.iter().map(|f| f.kind).chain(r.warnings.iter().map(|w| w.kind)).collect();
     found.sort();
     found.dedup();
@@ -57,7 +54,20 @@ pub fn model_data(path: &Path, opts: &Options) -> ModelData {
         warnings,
         error: r.error.clone(),
         source,
+        graph,
     }
+}
+
+/// The DOT of the model's state graph around the first finding's trace
+/// (`token`), or of the whole graph when it is small; `None` for a large
+/// model without a finding.
+fn state_graph(m: &Machine<'_>, token: Option<&str>, title: &str) -> Option<String> {
+    let path = match token.map(parse_token) {
+        Some(Ok(p)) => p,
+        _ => vec![],
+    };
+    let g = interleave_explore::graph::state_graph(m, &path).ok()?;
+    (g.whole || !path.is_empty()).then(|| g.to_dot(title))
 }
 
 fn bounds(opts: &Options) -> String {
@@ -144,17 +154,55 @@ pub fn entries(paths: &[std::path::PathBuf]) -> Result<Vec<Entry>, String> {
 }
 
 /// Every file of a report folder, by path relative to it: per model
-/// `<rel>.json`, `<rel>.md`, `<rel>.html`, and the index `README.md`.
-/// `command` is the command that writes the folder, quoted in the index.
-pub fn report_files(models: &[(String, ModelData)], command: &str) -> BTreeMap<String, Vec<u8>> {
+/// `<rel>.json`, `<rel>.md`, `<rel>.html`, `<rel>.svg` when it has a
+/// graph, and the index `README.md`. `command` is the command that writes
+/// the folder, quoted in the index. Fails when Graphviz cannot draw.
+pub fn report_files(models: &[(String, ModelData)], command: &str) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let mut files = BTreeMap::new();
     for (rel, d) in models {
-        files.insert(format!("{rel}.json"), interleave_report::render_model_json(d).into_bytes());
         let base = rel.rsplit('/').next().unwrap_or(rel);
-        let siblings: Vec<String> = ["html", "json"].iter().map(|x| format!("{base}.{x}")).collect();
+        let mut kinds = vec!["html", "json"];
+        if let Some(dot) = &d.graph {
+            files.insert(format!("{rel}.svg"), svg(dot)?);
+            kinds.push("svg");
+        }
+        files.insert(format!("{rel}.json"), interleave_report::render_model_json(d).into_bytes());
+        let siblings: Vec<String> = kinds.iter().map(|x| format!("{base}.{x}")).collect();
         files.insert(format!("{rel}.md"), render_markdown(d, &siblings).into_bytes());
     }
-    let links = |rel: &str| ["md", "html", "json"].iter().map(|x| format!("{rel}.{x}")).collect();
+    let links = |rel: &str| {
+        let mut l: Vec<String> = ["md", "html", "json"].iter().map(|x| format!("{rel}.{x}")).collect();
+        if models.iter().any(|(r, d)| r == rel && d.graph.is_some()) {
+            l.push(format!("{rel}.svg"));
+        }
+        l
+    };
     files.insert("README.md".to_string(), render_index(models, command, links).into_bytes());
-    files
+    Ok(files)
+}
+
+/// Graphviz's `dot -Tsvg` of a DOT text.
+fn svg(dot: &str) -> Result<Vec<u8>, String> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let missing = |e: std::io::Error| {
+        format!("cannot run Graphviz's `dot` ({e}); the .svg reports need it: apt-get install -y graphviz")
+    };
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(missing)?;
+    let mut stdin = child.stdin.take().ok_or("dot: no stdin")?;
+    // write from a thread: dot may fill its stdout before reading all input
+    let input = dot.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().map_err(missing)?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(format!("dot failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok(out.stdout)
 }

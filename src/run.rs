@@ -112,12 +112,15 @@ fn model_side(a: &RunArgs, limits: Limits) -> Result<ModelSide, String> {
     })
 }
 
-fn options(a: &RunArgs) -> RunOptions {
-    let backend = match a.backend {
+pub fn backend(b: BackendArg) -> Backend {
+    match b {
         BackendArg::Native => Backend::Native,
         BackendArg::Cpython => Backend::Cpython,
-    };
-    let mut o = RunOptions::new(backend, a.runs);
+    }
+}
+
+fn options(a: &RunArgs) -> RunOptions {
+    let mut o = RunOptions::new(backend(a.backend), a.runs);
     o.timeout = Duration::from_secs_f64(a.timeout);
     o.jitter = a.jitter;
     o.python = a.python.clone();

@@ -5,5 +5,6 @@ mod cli;
 mod models;
 mod python;
 mod reductions;
+mod reports;
 mod runner;
 mod util;

@@ -168,6 +168,15 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
     Ok(Explored { exhaustive, stopped_by, findings, warnings, outcomes: s.outcomes, stats })
 }
 
+/// Each actor that can move in `s` and the state it leads to; none when
+/// the program has finished.
+pub fn moves(m: &Machine<'_>, s: &State) -> Result<Vec<(Actor, State)>, ModelError> {
+    Ok(match successors(m, s)? {
+        Expansion::Finished => vec![],
+        Expansion::Moves(v) => v.into_iter().map(|(a, t, _)| (a, t)).collect(),
+    })
+}
+
 /// The successors of one state; runs on any thread.
 fn successors(m: &Machine<'_>, s: &State) -> Result<Expansion, ModelError> {
     if m.finished(s) {

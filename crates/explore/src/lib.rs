@@ -31,8 +31,9 @@
 //!   whole graph) and the result is `incomplete`.
 
 mod bfs;
+pub mod graph;
 mod hang;
 mod progress;
 pub mod store;
 
-pub use bfs::{explore, Explored, Limits, Stats, StopReason};
+pub use bfs::{explore, moves, Explored, Limits, Stats, StopReason};

@@ -57,6 +57,20 @@ pub struct WaitEdge {
     pub label: String,
 }
 
+/// Longest value a view shows; longer ones are cut (a 100 KB string put
+/// into a queue would otherwise fill the report).
+pub const MAX_SHOWN: usize = 400;
+
+/// `s`, cut to [`MAX_SHOWN`] characters with the length it had.
+pub fn shorten(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= MAX_SHOWN {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(MAX_SHOWN).collect();
+    format!("{head}... ({n} characters)")
+}
+
 impl Machine<'_> {
     /// Replays a schedule and views the initial state and the state after
     /// every step (`steps.len() + 1` views).
@@ -72,7 +86,7 @@ impl Machine<'_> {
                 ReplayError::NotEnabled { actor, .. } => ReplayError::NotEnabled { at: i, actor },
                 other => other,
             })?;
-            steps.push(step);
+            steps.push(TraceStep { effect: shorten(&step.effect), op: shorten(&step.op), ..step });
             self.name_objects(&state, &mut names);
             states.push(state.clone());
         }
@@ -105,7 +119,7 @@ impl Machine<'_> {
             .collect();
         let mut shared = vec![];
         for (id, o) in s.world.objects.iter().enumerate() {
-            let Some(value) = self.object_value(s, o) else { continue };
+            let Some(value) = self.object_value(s, o).map(|v| shorten(&v)) else { continue };
             let kind = o.kind_name().to_string();
             let name = names.get(&(id as u32)).cloned().unwrap_or_else(|| format!("{kind} #{id}"));
             shared.push(SharedView { name, kind, value });
@@ -115,10 +129,10 @@ impl Machine<'_> {
             shared.push(SharedView {
                 name: format!("file '{}'", f.path),
                 kind: "file".to_string(),
-                value: value::repr(&Value::Str(text.as_ref().into())),
+                value: shorten(&value::repr(&Value::Str(text.as_ref().into()))),
             });
         }
-        let output = s.procs.first().map(|m| m.output.lines().map(str::to_string).collect()).unwrap_or_default();
+        let output = s.procs.first().map(|m| m.output.lines().map(shorten).collect()).unwrap_or_default();
         let waits = self.wait_edges(s, names);
         StateView { processes, shared, output, waits }
     }

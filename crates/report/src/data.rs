@@ -55,6 +55,11 @@ pub struct ModelData {
     pub error: Option<String>,
     /// The model's source, line by line (the HTML viewer shows it).
     pub source: Vec<String>,
+    /// The state graph in Graphviz DOT (rendered to `<model>.svg`): every
+    /// state when there are few, else the first finding's interleaving and
+    /// the states around it. Not part of the JSON.
+    #[serde(skip)]
+    pub graph: Option<String>,
 }
 
 /// A finding or warning with its shortest interleaving.
@@ -144,6 +149,9 @@ pub struct Runs {
     pub rows: Vec<RunRow>,
     /// Runs stopped by the timeout.
     pub hangs: usize,
+    /// How the model judges those: `predicted` when it has a deadlock or
+    /// hang finding, else `UNEXPLAINED` or `not seen by the incomplete search`.
+    pub hangs_status: String,
     /// Observed outcomes (and hangs) the exhaustive model says cannot happen.
     pub unexplained: usize,
 }

@@ -70,6 +70,11 @@ fn kinds(ks: &[Kind]) -> String {
 
 fn outcomes(out: &mut String, d: &ModelData) {
     let what = if d.exhaustive { "every outcome the program can have" } else { "outcomes seen before the search stopped" };
+    if d.outcomes.is_empty() && d.runs.is_none() {
+        let why = if d.exhaustive { "no interleaving ends" } else { "no interleaving ended before the search stopped" };
+        let _ = writeln!(out, "## Outcomes\n\nNone: {why}.\n");
+        return;
+    }
     let _ = writeln!(out, "## Outcomes\n\n{} ({what}: main's printed lines and exit status).\n", d.outcomes.len());
     match &d.runs {
         None => {
@@ -90,7 +95,8 @@ fn outcomes(out: &mut String, d: &ModelData) {
                 let _ = writeln!(out, "| {} | {} | no | {} | **{}** |", printed(&x.main_output), x.exit, x.count, x.status);
             }
             if r.hangs > 0 {
-                let _ = writeln!(out, "| (timed out) | - | - | {} | |", r.hangs);
+                let predicted = if r.hangs_status == "predicted" { "yes" } else { "no" };
+                let _ = writeln!(out, "| (timed out: never ended) | - | {predicted} | {} | {} |", r.hangs, r.hangs_status);
             }
             if r.unexplained > 0 {
                 let _ = writeln!(out, "\n**{} unexplained**: reality did what the model says is impossible.", r.unexplained);
