@@ -147,6 +147,7 @@ pub fn report_files(models: &[(String, ModelData)]) -> std::collections::BTreeMa
     let mut files = std::collections::BTreeMap::new();
     for (rel, d) in models {
         files.insert(format!("{rel}.json"), interleave_report::render_model_json(d).into_bytes());
+        files.insert(format!("{rel}.html"), interleave_report::render_html(d).into_bytes());
     }
     files
 }

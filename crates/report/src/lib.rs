@@ -6,9 +6,11 @@
 //! measure the run. The text form leaves them out.
 //!
 //! # Limitations
-//! - Text and JSON only; Markdown, HTML and graphs are planned.
+//! - Text, JSON and HTML (`render_html`, a page that steps through
+//!   findings); Markdown and graphs are planned.
 
 pub mod data;
+mod html;
 mod text;
 
 use std::collections::BTreeMap;
@@ -20,6 +22,7 @@ use interleave_machine::system::Outcome;
 
 pub use interleave_explore::Stats;
 
+pub use html::render_html;
 pub use text::{render_text, render_trace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
