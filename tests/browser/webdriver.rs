@@ -15,7 +15,7 @@
 //! `serde_json` we already have are all it takes (no new crate).
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -55,34 +55,36 @@ pub struct Driver {
 impl Driver {
     pub fn start(chromedriver: &Path, dir: &Path) -> Result<Driver, String> {
         nix::sys::prctl::set_child_subreaper(true).map_err(|e| format!("cannot become a subreaper: {e}"))?;
-        let port = free_port()?;
         let log = dir.join("chromedriver.log");
         let out = std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
+        // port 0: the system picks a free one, and the driver logs which
         let child = Command::new(chromedriver)
-            .arg(format!("--port={port}"))
+            .arg("--port=0")
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
             .process_group(0)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}; {PACKAGES}", chromedriver.display()))?;
-        let mut d = Driver { child, port, log };
+        let mut d = Driver { child, port: 0, log };
         d.wait_ready(Duration::from_secs(30))?;
         Ok(d)
     }
 
-    /// Polls `/status` until the driver takes sessions.
+    /// Waits for the driver to log its port, then polls `/status` until it
+    /// takes sessions.
     fn wait_ready(&mut self, limit: Duration) -> Result<(), String> {
         let start = Instant::now();
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("chromedriver exited ({status}) before it was ready:\n{}", self.log_text()));
             }
-            if let Ok(v) = request(self.port, "GET", "/status", None) {
-                if v["ready"] == json!(true) {
-                    return Ok(());
-                }
+            if self.port == 0 {
+                self.port = logged_port(&self.log_text()).unwrap_or(0);
+            }
+            if self.port != 0 && request(self.port, "GET", "/status", None).is_ok_and(|v| v["ready"] == json!(true)) {
+                return Ok(());
             }
             if start.elapsed() > limit {
                 return Err(format!("chromedriver not ready after {limit:?}:\n{}", self.log_text()));
@@ -202,11 +204,10 @@ impl Drop for Session {
     }
 }
 
-/// A port nobody listens on now (another process could take it before
-/// chromedriver does; then chromedriver exits and the error says so).
-fn free_port() -> Result<u16, String> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port on the loopback: {e}"))?;
-    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+/// The port in "ChromeDriver was started successfully on port 40313."
+fn logged_port(log: &str) -> Option<u16> {
+    let line = log.lines().find(|l| l.contains("started successfully on port"))?;
+    line.trim_end_matches('.').rsplit(' ').next()?.parse().ok()
 }
 
 /// One WebDriver command over HTTP/1.1; its `value`, or the driver's error
