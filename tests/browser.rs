@@ -38,6 +38,7 @@ return {
     name: tr.dataset.name, line: text(tr, "td.line"), status: text(tr, "td.status") })),
   shared: all("#shared tbody tr").map((tr) => ({
     name: tr.dataset.name, value: text(tr, "td.value"), changed: tr.classList.contains("changed") })),
+  marks: ["stale-read", "lost-write", "overwrite"].map((c) => all("#steps tr." + c).map((tr) => tr.id)),
   badges: all("#source .badge").map((b) => [b.closest("[data-line]").dataset.line, b.textContent]),
   prev_disabled: document.getElementById("prev").disabled,
   next_disabled: document.getElementById("next").disabled,
@@ -87,6 +88,25 @@ fn expected_at(d: &ModelData, n: usize) -> Value {
     })
 }
 
+/// The step rows of the stale read, the lost write and the overwrite.
+fn lost_update_rows(d: &ModelData) -> Value {
+    let lu = d.findings[0].lost_update.as_ref().expect("a lost update names its steps");
+    let row = |i: Option<usize>| i.map(|i| format!("step-{}", i + 1)).into_iter().collect::<Vec<_>>();
+    json!([row(lu.stale_read), row(lu.lost_write), row(Some(lu.overwrite))])
+}
+
+/// `[line, name]` of each live process at step `n`: its source badge.
+fn badges_at(d: &ModelData, n: usize) -> Vec<Value> {
+    let procs = d.findings[0].trace.states[n].view.processes.iter();
+    let live = procs.filter(|p| p.line > 0 && !p.status.starts_with("exited"));
+    sorted(live.map(|p| json!([p.line.to_string(), p.name])).collect())
+}
+
+fn sorted(mut v: Vec<Value>) -> Vec<Value> {
+    v.sort_by_key(|b| b.to_string());
+    v
+}
+
 /// Reads the page and compares it with step `n` of the JSON.
 fn assert_shows(session: &Session, d: &ModelData, n: usize, after: &str) -> Value {
     let mut shown = session.script(READ_PAGE).unwrap();
@@ -114,15 +134,8 @@ fn stepping_forward_and_back_shows_each_step_and_its_state() {
         session.click("#next").unwrap();
     }
     let badges = assert_shows(&session, &d, 3, "pressing next three times");
-    // each live process's badge sits on its current source line
-    let live =
-        d.findings[0].trace.states[3].view.processes.iter().filter(|p| p.line > 0 && !p.status.starts_with("exited"));
-    let want: Vec<Value> = live.map(|p| json!([p.line.to_string(), p.name])).collect();
-    let mut badges: Vec<Value> = badges.as_array().unwrap().clone();
-    badges.sort_by_key(|b| b.to_string());
-    let mut want = want;
-    want.sort_by_key(|b| b.to_string());
-    assert_eq!(badges, want, "the source marks each live process's line");
+    let badges = sorted(badges.as_array().cloned().unwrap_or_default());
+    assert_eq!(badges, badges_at(&d, 3), "the source marks each live process's line");
     session.click("#prev").unwrap();
     assert_shows(&session, &d, 2, "pressing previous once");
     for _ in 0..3 {
@@ -130,6 +143,12 @@ fn stepping_forward_and_back_shows_each_step_and_its_state() {
     }
     // step 5 is the lost write: the dict's value changes and is highlighted
     assert_shows(&session, &d, 5, "pressing → three times");
+    let shown = session.script(READ_PAGE).unwrap();
+    assert!(
+        shown["shared"].as_array().unwrap().iter().any(|o| o["changed"] == json!(true)),
+        "no change marked: {shown}"
+    );
+    assert_eq!(shown["marks"], lost_update_rows(&d), "the lost update's three steps are marked");
     session.press(ARROW_LEFT).unwrap();
     assert_shows(&session, &d, 4, "pressing ← once");
 }
