@@ -167,6 +167,7 @@ pub fn report_files(models: &[(String, ModelData)], command: &str) -> Result<BTr
             kinds.push("svg");
         }
         files.insert(format!("{rel}.json"), interleave_report::render_model_json(d).into_bytes());
+        files.insert(format!("{rel}.html"), interleave_report::render_html(d).into_bytes());
         let siblings: Vec<String> = kinds.iter().map(|x| format!("{base}.{x}")).collect();
         files.insert(format!("{rel}.md"), render_markdown(d, &siblings).into_bytes());
     }

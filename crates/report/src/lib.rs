@@ -6,9 +6,12 @@
 //! measure the run. The text form leaves them out.
 //!
 //! # Limitations
-//! - Text and JSON only; Markdown, HTML and graphs are planned.
+//! - The per-model report (`data::ModelData`) renders to Markdown, JSON and
+//!   a self-contained HTML stepper; the state graph's SVG is drawn by the
+//!   caller (Graphviz).
 
 pub mod data;
+mod html;
 mod index;
 mod markdown;
 mod text;
@@ -22,6 +25,7 @@ use interleave_machine::system::Outcome;
 
 pub use interleave_explore::Stats;
 
+pub use html::render_html;
 pub use index::render_index;
 pub use markdown::render_markdown;
 pub use text::{render_text, render_trace};
