@@ -65,6 +65,7 @@ fn model() -> ModelData {
         warnings: vec![],
         error: None,
         source: vec!["# m".into(), "x = '</script>'".into(), "d['num'] = temp".into()],
+        graph: None,
     }
 }
 
