@@ -146,7 +146,11 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
         seen: vec![],
         start: Instant::now(),
     };
-    s.states.insert(m.initial_state()?);
+    let mut first = m.initial_state()?;
+    if m.symmetry {
+        m.canonicalize(&mut first, &mut Ctx::default())?;
+    }
+    s.states.insert(first);
     let hash_compaction = s.states.compact();
     let stopped_by = s.run()?;
     let exhaustive = stopped_by.is_none();
@@ -179,6 +183,9 @@ fn successors(m: &Machine<'_>, s: &State) -> Result<Expansion, ModelError> {
         let mut ctx = Ctx::default();
         if let Applied::Blocked(_) = m.apply(&mut t, a, &mut ctx)? {
             continue;
+        }
+        if m.symmetry {
+            m.canonicalize(&mut t, &mut ctx)?;
         }
         moves.push((a, t, ctx.events));
     }
@@ -318,12 +325,17 @@ impl Search<'_, '_> {
     /// Turns every noted finding into a replayed trace with its message.
     fn findings(&self) -> Result<(Vec<Finding>, Vec<Finding>), ModelError> {
         let mut out: Vec<Finding> = vec![];
+        // traces show what the program really does: a child's output too
+        let faithful = Machine { symmetry: false, ..*self.m };
         for (_, seen) in &self.seen {
             let mut path = self.path_to(seen.state);
             if let Some((a, _)) = &seen.step {
                 path.push(*a);
             }
-            let r = self.m.replay(&path).map_err(|e| match e {
+            // under symmetry the path names processes of canonical states
+            let after_joins = matches!(&seen.step, None | Some((_, Event::Uncaught { pid: 0, .. })));
+            let (path, to_real) = self.m.realize(&path, after_joins)?;
+            let r = faithful.replay(&path).map_err(|e| match e {
                 interleave_machine::trace::ReplayError::Model(e) => e,
                 other => {
                     ModelError::new(Default::default(), &format!("internal: a found path does not replay: {other}"))
@@ -331,7 +343,7 @@ impl Search<'_, '_> {
             })?;
             let tok = token(&path);
             let f = match &seen.step {
-                Some((_, ev)) => self.m.event_finding(&r, ev, tok),
+                Some((_, ev)) => self.m.event_finding(&r, &ev.with_pids(&to_real), tok),
                 None => {
                     let message = match seen.kind {
                         Kind::Hang => self.m.hang_message(&r.state),
