@@ -46,19 +46,19 @@
 //! turns a canonical path back into a schedule of the real program, which
 //! is what replay tokens hold.
 
-use std::hash::{Hash, Hasher};
-
 use crate::code::Instr;
 use crate::interp::{Ctx, Machine};
-use crate::shared_ptr::Shared;
 use crate::symmetry::Slot;
 use crate::system::{Actor, Applied, State};
 use crate::value::{Iter, ObjId, Pid, Value};
 use crate::world::{Object, Status, World, PIPE_CAPACITY};
 
+mod sort;
+use sort::{keyed_classes, rename, sort_children};
+use crate::ModelError;
+
 /// The writer of a pipe item nobody needs to know the writer of.
 const NOBODY: Pid = Pid::MAX;
-use crate::ModelError;
 
 /// More joins passed at once than this means a loop joins an exited child
 /// again and again; the rest is left to the search (still sound).
@@ -119,8 +119,8 @@ impl Machine<'_> {
     /// that can be passed passed; so is an exception raised after them).
     pub fn realize(&self, path: &[Actor], join_at_end: bool) -> Result<(Vec<Actor>, Perm), ModelError> {
         if !self.symmetry {
-            let n = path.len() + 1;
-            return Ok((path.to_vec(), (0..n as Pid).collect()));
+            // no renaming: an empty map leaves every pid as it is
+            return Ok((path.to_vec(), vec![]));
         }
         let mut canon = self.initial_state()?;
         self.canonicalize(&mut canon, &mut Ctx::default())?;
@@ -158,15 +158,16 @@ impl Machine<'_> {
     /// one main need not join before it blocks, which keeps traces short.
     fn latest_joined(&self, canon: &State, real: &State, a: Actor, to_real: &[Pid]) -> Actor {
         let Actor::Proc(x) = a else { return a };
-        let keys = child_keys(canon);
-        let Some(kx) = keys.iter().find(|(c, _)| *c == x).map(|(_, k)| *k) else { return a };
+        let classes = keyed_classes(canon);
+        let Some(keys) = classes.iter().map(|(_, k)| k).find(|k| k.iter().any(|(_, c)| *c == x)) else { return a };
+        let Some(kx) = keys.iter().find(|(_, c)| *c == x).map(|(k, _)| *k) else { return a };
         let order = join_order(&self.code.sym, real);
         let rank = |c: Pid| {
             let real_pid = to_real[c as usize];
             let h = real.world.procs[real_pid as usize].handle;
             (order.iter().position(|o| Some(*o) == h).unwrap_or(0), real_pid)
         };
-        let twins = keys.iter().filter(|(_, k)| *k == kx).map(|(c, _)| *c);
+        let twins = keys.iter().filter(|(k, _)| *k == kx).map(|(_, c)| *c);
         Actor::Proc(twins.max_by_key(|c| rank(*c)).unwrap_or(x))
     }
 
@@ -303,6 +304,9 @@ fn forget_how_children_ended(s: &mut State) {
 fn forget_flushed_writers(s: &mut State) {
     for o in &mut s.world.objects {
         let Object::Queue(q) = &**o else { continue };
+        if q.pipe.iter().all(|i| i.writer == NOBODY) {
+            continue;
+        }
         let fit = fitting(q);
         if !fit.iter().zip(&q.pipe).any(|(fit, i)| *fit && i.writer != NOBODY) {
             continue;
@@ -366,51 +370,6 @@ fn map_actor(a: Actor, to: &[Pid]) -> Actor {
     }
 }
 
-/// Each process's part in the shared objects, as a hash that does not
-/// name it: the locks it owns, its feeder buffers, where its items are in
-/// the pipes, the read locks it holds, its pending and stale reads.
-fn roles(w: &World, n: usize) -> Vec<u64> {
-    let mut h = vec![0u64; n];
-    let mut note = |p: Pid, fact: u64| {
-        if let Some(h) = h.get_mut(p as usize) {
-            *h = (h.rotate_left(7) ^ fact).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    };
-    for (o, obj) in w.objects.iter().enumerate() {
-        match &**obj {
-            Object::Lock(Some(p)) => note(*p, fx(&(o, 1u8))),
-            Object::RLock { owner: Some(p), count } => note(*p, fx(&(o, 2u8, count))),
-            Object::Queue(q) => {
-                for (p, items) in &q.buffers {
-                    note(*p, fx(&(o, 3u8, items)));
-                }
-                for (k, item) in q.pipe.iter().enumerate() {
-                    note(item.writer, fx(&(o, 4u8, k)));
-                }
-                if let Some(p) = q.reader {
-                    note(p, fx(&(o, 5u8)));
-                }
-            }
-            _ => {}
-        }
-    }
-    for (t, track) in w.track.iter().enumerate() {
-        for p in 0..n.min(64) {
-            let (pending, stale) = (track.pending >> p & 1, track.stale >> p & 1);
-            if pending | stale != 0 {
-                note(p as Pid, fx(&(t, 6u8, pending, stale)));
-            }
-        }
-    }
-    h
-}
-
-fn fx(v: &impl Hash) -> u64 {
-    let mut f = rustc_hash::FxHasher::default();
-    v.hash(&mut f);
-    f.finish()
-}
-
 /// The handles in main's join order: its join-all loop's list from where
 /// it stands, else its first handle list.
 fn join_order(sym: &crate::symmetry::SymInfo, s: &State) -> Vec<ObjId> {
@@ -437,183 +396,4 @@ fn join_order(sym: &crate::symmetry::SymInfo, s: &State) -> Vec<ObjId> {
         }
     }
     vec![]
-}
-
-/// Each symmetric child (of a class of two or more) with its sort key.
-fn child_keys(s: &State) -> Vec<(Pid, (u128, u64, u64))> {
-    let n = s.procs.len();
-    let classes = classes(s);
-    if classes.iter().all(|(_, m)| m.len() < 2) {
-        return vec![];
-    }
-    let roles = roles(&s.world, n);
-    let key = |c: Pid| {
-        let m = &s.world.procs[c as usize];
-        let mut h = rustc_hash::FxHasher::default();
-        (m.status, m.pending, m.reaped).hash(&mut h);
-        (s.procs[c as usize].digest(), roles[c as usize], h.finish())
-    };
-    classes.iter().filter(|(_, m)| m.len() > 1).flat_map(|(_, m)| m.iter().map(|c| (*c, key(*c)))).collect()
-}
-
-/// Children of main grouped by target function and daemon flag.
-fn classes(s: &State) -> Vec<((&Value, bool), Vec<Pid>)> {
-    let mut classes: Vec<((&Value, bool), Vec<Pid>)> = vec![];
-    for c in 1..s.procs.len() {
-        let m = &s.world.procs[c];
-        let Some(Object::Process(ph)) = m.handle.map(|h| &*s.world.objects[h as usize]) else { continue };
-        if m.parent != Some(0) {
-            continue;
-        }
-        let class = (&ph.target, m.daemon);
-        match classes.iter_mut().find(|(k, _)| *k == class) {
-            Some((_, members)) => members.push(c as Pid),
-            None => classes.push((class, vec![c as Pid])),
-        }
-    }
-    classes
-}
-
-/// Step 2 of the module documentation: where each child goes.
-fn sort_children(s: &State) -> Perm {
-    let n = s.procs.len();
-    let mut perm: Perm = (0..n as Pid).collect();
-    if n < 3 {
-        return perm;
-    }
-    let keys = child_keys(s);
-    let classes = classes(s);
-    for (_, members) in classes.iter().filter(|(_, m)| m.len() > 1) {
-        let mut keyed: Vec<((u128, u64, u64), Pid)> =
-            keys.iter().filter(|(c, _)| members.contains(c)).map(|(c, k)| (*k, *c)).collect();
-        keyed.sort_unstable();
-        for (slot, (_, c)) in members.iter().zip(keyed) {
-            perm[c as usize] = *slot;
-        }
-    }
-    perm
-}
-
-/// Moves every process `old` to `perm[old]`, with everything that refers
-/// to it; what belongs to a slot stays.
-fn rename(s: &mut State, perm: &Perm, sym: &crate::symmetry::SymInfo) {
-    let n = perm.len();
-    let w = &mut s.world;
-    // the handle of each moved child goes to the handle of its new slot
-    let handles: Vec<(ObjId, ObjId)> = (0..n)
-        .filter(|old| perm[*old] as usize != *old)
-        .filter_map(|old| Some((w.procs[old].handle?, w.procs[perm[old] as usize].handle?)))
-        .collect();
-    let mut procs = s.procs.clone();
-    let mut metas = w.procs.clone();
-    for old in 0..n {
-        let new = perm[old] as usize;
-        procs[new] = s.procs[old].clone();
-        let (from, to) = (&w.procs[old], &mut metas[new]);
-        let parent = from.parent.map(|p| perm[p as usize]);
-        if (to.status, to.pending, to.reaped, to.parent) != (from.status, from.pending, from.reaped, parent) {
-            let to = to.make_mut();
-            (to.status, to.pending, to.reaped, to.parent) = (from.status, from.pending, from.reaped, parent);
-        }
-    }
-    w.procs = metas;
-    let map_pid = |p: Pid| perm.get(p as usize).copied().unwrap_or(p);
-    for o in &mut w.objects {
-        rename_in_object(o, &map_pid);
-    }
-    for t in &mut w.track {
-        t.pending = permute_bits(t.pending, perm);
-        t.stale = permute_bits(t.stale, perm);
-    }
-    if !handles.is_empty() {
-        for (pid, p) in procs.iter_mut().enumerate() {
-            // handles are only ever in main's frames and in these globals
-            let in_frames = pid == 0 && p.frames.iter().any(|f| f.locals.iter().chain(&f.stack).any(|v| mentions(v, &handles)));
-            let globals: Vec<usize> = sym
-                .handle_globals
-                .iter()
-                .map(|g| *g as usize)
-                .filter(|g| p.globals.get(*g).is_some_and(|v| mentions(v, &handles)))
-                .collect();
-            if !in_frames && globals.is_empty() {
-                continue;
-            }
-            let p = p.make_mut();
-            if in_frames {
-                for f in &mut p.frames {
-                    f.locals.iter_mut().chain(f.stack.iter_mut()).for_each(|v| *v = rename_handles(v, &handles));
-                }
-            }
-            for g in globals {
-                p.globals[g] = rename_handles(&p.globals[g], &handles);
-            }
-        }
-    }
-    s.procs = procs;
-}
-
-fn permute_bits(bits: u64, perm: &Perm) -> u64 {
-    let mut out = 0u64;
-    for (old, new) in perm.iter().enumerate().take(64) {
-        if bits >> old & 1 != 0 {
-            out |= 1 << new;
-        }
-    }
-    out
-}
-
-fn rename_in_object(o: &mut Shared<Object>, map: &impl Fn(Pid) -> Pid) {
-    let moves = |p: &Pid| map(*p) != *p;
-    let touched = match &**o {
-        Object::Lock(Some(p)) | Object::RLock { owner: Some(p), .. } => moves(p),
-        Object::Queue(q) => {
-            q.buffers.iter().any(|(p, _)| moves(p))
-                || q.pipe.iter().any(|i| moves(&i.writer))
-                || q.reader.as_ref().is_some_and(moves)
-        }
-        _ => false,
-    };
-    if !touched {
-        return;
-    }
-    match o.make_mut() {
-        Object::Lock(Some(p)) | Object::RLock { owner: Some(p), .. } => *p = map(*p),
-        Object::Queue(q) => {
-            q.buffers.iter_mut().for_each(|(p, _)| *p = map(*p));
-            q.buffers.sort_by_key(|(p, _)| *p);
-            q.pipe.iter_mut().for_each(|i| i.writer = map(i.writer));
-            q.reader = q.reader.map(map);
-        }
-        _ => {}
-    }
-}
-
-fn mentions(v: &Value, handles: &[(ObjId, ObjId)]) -> bool {
-    match v {
-        Value::Obj(h) => handles.iter().any(|(from, _)| from == h),
-        Value::Tuple(xs) | Value::List(xs) => xs.iter().any(|x| mentions(x, handles)),
-        Value::Dict(d) => d.iter().any(|(k, x)| mentions(k, handles) || mentions(x, handles)),
-        Value::Iter(it) => matches!(&**it, Iter::Seq(xs, _) if xs.iter().any(|x| mentions(x, handles))),
-        _ => false,
-    }
-}
-
-fn rename_handles(v: &Value, handles: &[(ObjId, ObjId)]) -> Value {
-    if !mentions(v, handles) {
-        return v.clone();
-    }
-    let all = |xs: &[Value]| xs.iter().map(|x| rename_handles(x, handles)).collect::<Vec<_>>();
-    match v {
-        Value::Obj(h) => Value::Obj(handles.iter().find(|(from, _)| from == h).map_or(*h, |(_, to)| *to)),
-        Value::Tuple(xs) => Value::tuple(all(xs)),
-        Value::List(xs) => Value::list(all(xs)),
-        Value::Dict(d) => Value::Dict(std::sync::Arc::new(
-            d.iter().map(|(k, x)| (rename_handles(k, handles), rename_handles(x, handles))).collect(),
-        )),
-        Value::Iter(it) => match &**it {
-            Iter::Seq(xs, i) => Value::Iter(std::sync::Arc::new(Iter::Seq(std::sync::Arc::new(all(xs)), *i))),
-            Iter::Range(..) => v.clone(),
-        },
-        other => other.clone(),
-    }
 }
