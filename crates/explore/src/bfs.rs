@@ -49,6 +49,10 @@ impl Default for Limits {
 /// order, into the visited set.
 const BATCH: usize = 2048;
 
+/// Batches smaller than this are expanded on the calling thread: on a
+/// narrow frontier, waking the pool costs more than it saves.
+const SMALL_BATCH: usize = 32;
+
 /// What expanding one state gives, before merging.
 enum Expansion {
     Finished,
@@ -207,8 +211,13 @@ impl Search<'_, '_> {
             let end = self.states.len().min(i + BATCH);
             let m = self.m;
             let batch: Vec<&State> = (i..end).map(|k| self.states.get(k)).collect();
-            let expanded: Vec<Result<Expansion, ModelError>> =
-                pool.install(|| batch.par_iter().map(|s| successors(m, s)).collect());
+            // a small batch is not worth waking the pool for (the result is
+            // the same either way)
+            let expanded: Vec<Result<Expansion, ModelError>> = if batch.len() < SMALL_BATCH {
+                batch.iter().map(|s| successors(m, s)).collect()
+            } else {
+                pool.install(|| batch.par_iter().map(|s| successors(m, s)).collect())
+            };
             for (k, e) in (i..end).zip(expanded) {
                 if let Some(stop) = self.check_limits(k) {
                     bar.finish();

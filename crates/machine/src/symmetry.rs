@@ -116,16 +116,26 @@ fn join_loop_at(c: &Compiled, func: u32, code: &Code, pc: usize) -> Option<JoinL
     ok.then_some(JoinLoop { func, join_pc: (pc + 5) as u32, var })
 }
 
-/// The handle variables, the handle lists and the join-all loops.
-fn handle_flow(c: &Compiled) -> (Vec<Slot>, Vec<Slot>, Vec<JoinLoop>) {
+/// The variables `Process(...)` is stored into; `None` if a new process
+/// handle goes anywhere else (into a list, an argument, ...).
+fn handle_variables(c: &Compiled) -> Option<Vec<Slot>> {
     let mut handles: Vec<Slot> = vec![];
     for (func, code) in units(c) {
         for (pc, i) in code.instrs.iter().enumerate() {
-            if let (Instr::CallBuiltin(Builtin::Process, ..), Some(s)) = (i, code.instrs.get(pc + 1)) {
-                handles.extend(stored(func, s));
+            if let Instr::CallBuiltin(Builtin::Process, ..) = i {
+                let s = stored(func, code.instrs.get(pc + 1)?)?;
+                if !handles.contains(&s) {
+                    handles.push(s);
+                }
             }
         }
     }
+    Some(handles)
+}
+
+/// The handle variables, the handle lists and the join-all loops.
+fn handle_flow(c: &Compiled) -> Option<(Vec<Slot>, Vec<Slot>, Vec<JoinLoop>)> {
+    let mut handles = handle_variables(c)?;
     let (mut lists, mut loops) = (vec![], vec![]);
     // twice: a loop variable is a handle variable, which may be appended
     for _ in 0..2 {
@@ -150,7 +160,7 @@ fn handle_flow(c: &Compiled) -> (Vec<Slot>, Vec<Slot>, Vec<JoinLoop>) {
             }
         }
     }
-    (handles, lists, loops)
+    Some((handles, lists, loops))
 }
 
 /// Whether every read of a handle variable or a handle list is one the
@@ -191,7 +201,7 @@ pub fn analyse(c: &Compiled) -> SymInfo {
     if !c.exit_unobservable || units(c).any(|(_, code)| code.instrs.iter().any(asks_who)) {
         return SymInfo::default();
     }
-    let (handles, lists, loops) = handle_flow(c);
+    let Some((handles, lists, loops)) = handle_flow(c) else { return SymInfo::default() };
     if !handles_stay_put(c, &handles, &lists, &loops) {
         return SymInfo::default();
     }
@@ -276,3 +286,4 @@ pub fn queue_items_unseen(c: &Compiled) -> bool {
 pub fn put_item(code: &Code, pc: usize) -> bool {
     is_method(code.instrs.get(pc + 1), &["put", "put_nowait"], 1)
 }
+
