@@ -103,6 +103,10 @@ pub struct Options {
     /// Let a child exit in the step that ends its code, where the program
     /// cannot tell (`--no-exit-merge` turns it off).
     pub exit_merge: bool,
+    /// Store one state for all that differ only in which of several alike
+    /// children is which, where the program cannot tell (`--no-symmetry`
+    /// turns it off).
+    pub symmetry: bool,
     pub loom: LoomOptions,
     pub shuttle: ShuttleOptions,
 }
@@ -114,6 +118,7 @@ impl Default for Options {
             limits: Limits::default(),
             dead_reset: true,
             exit_merge: true,
+            symmetry: true,
             loom: LoomOptions::default(),
             shuttle: ShuttleOptions::default(),
         }
@@ -186,7 +191,10 @@ fn check_model(path: &Path, opts: &Options) -> (ModelReport, Option<Arc<Model>>)
 }
 
 fn run_engines(model: &Arc<Model>, opts: &Options) -> Result<(Run, Vec<(String, EngineRun)>), ModelError> {
-    let m = Machine::new(&model.program, &model.code).with_dead_reset(opts.dead_reset).with_exit_merge(opts.exit_merge);
+    let m = Machine::new(&model.program, &model.code)
+        .with_dead_reset(opts.dead_reset)
+        .with_exit_merge(opts.exit_merge)
+        .with_symmetry(opts.symmetry);
     let loom = || run_loom(model.clone(), &opts.loom);
     let shuttle = || run_shuttle(model.clone(), &opts.shuttle);
     Ok(match opts.engine {

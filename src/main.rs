@@ -106,6 +106,11 @@ struct SearchFlags {
     /// tell it from exiting with its last operation.
     #[arg(long)]
     no_exit_merge: bool,
+    /// Do not treat children started from one function as interchangeable
+    /// (symmetry reduction, with main's joins of exited children passed at
+    /// once and values that only reach a child's output dropped).
+    #[arg(long)]
+    no_symmetry: bool,
     /// Turn every state-space reduction off.
     #[arg(long)]
     no_reduction: bool,
@@ -174,6 +179,7 @@ fn main() -> ExitCode {
             };
             opts.dead_reset = !(search.no_dead_reset || search.no_reduction);
             opts.exit_merge = !(search.no_exit_merge || search.no_reduction);
+            opts.symmetry = !(search.no_symmetry || search.no_reduction);
             check(&paths, format, &opts)
         }
         Command::Replay { file, token, format } => replay(&file, &token, format),
@@ -224,7 +230,7 @@ fn options(limits: Limits, e: &EngineFlags) -> Result<Options, String> {
     let shuttle = ShuttleOptions { mode, iterations: e.iterations, depth: e.pct_depth, seed: e.seed };
     let preemptions = (e.loom_preemptions > 0).then_some(e.loom_preemptions);
     let loom = LoomOptions { max_executions: e.loom_executions, max_seconds: limits.max_seconds, preemptions };
-    Ok(Options { engine, limits, loom, shuttle, dead_reset: true, exit_merge: true })
+    Ok(Options { engine, limits, loom, shuttle, dead_reset: true, exit_merge: true, symmetry: true })
 }
 
 fn check(paths: &[PathBuf], format: Format, opts: &Options) -> ExitCode {

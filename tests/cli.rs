@@ -137,11 +137,11 @@ fn output_is_identical_across_runs() {
 #[test]
 fn a_bound_ends_the_search_as_incomplete_with_exit_3() {
     let (code, v) =
-        json(&["check", "models/small/manager_counter_nolock.py", "--max-states", "50", "--format", "json"]);
+        json(&["check", "models/small/manager_counter_nolock.py", "--max-states", "20", "--format", "json"]);
     let m = &v["models"][0];
     assert_eq!(m["verdict"], "incomplete");
     assert_eq!(m["exhaustive"], false);
-    assert!(m["stopped_by"].as_str().unwrap().contains("--max-states 50"));
+    assert!(m["stopped_by"].as_str().unwrap().contains("--max-states 20"));
     assert_eq!(code, 3);
 }
 

@@ -49,6 +49,10 @@ impl Default for Limits {
 /// order, into the visited set.
 const BATCH: usize = 2048;
 
+/// Batches smaller than this are expanded on the calling thread: on a
+/// narrow frontier, waking the pool costs more than it saves.
+const SMALL_BATCH: usize = 32;
+
 /// What expanding one state gives, before merging.
 enum Expansion {
     Finished,
@@ -146,7 +150,11 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
         seen: vec![],
         start: Instant::now(),
     };
-    s.states.insert(m.initial_state()?);
+    let mut first = m.initial_state()?;
+    if m.symmetry {
+        m.canonicalize(&mut first, &mut Ctx::default())?;
+    }
+    s.states.insert(first);
     let hash_compaction = s.states.compact();
     let stopped_by = s.run()?;
     let exhaustive = stopped_by.is_none();
@@ -189,6 +197,9 @@ fn successors(m: &Machine<'_>, s: &State) -> Result<Expansion, ModelError> {
         if let Applied::Blocked(_) = m.apply(&mut t, a, &mut ctx)? {
             continue;
         }
+        if m.symmetry {
+            m.canonicalize(&mut t, &mut ctx)?;
+        }
         moves.push((a, t, ctx.events));
     }
     Ok(Expansion::Moves(moves))
@@ -209,8 +220,13 @@ impl Search<'_, '_> {
             let end = self.states.len().min(i + BATCH);
             let m = self.m;
             let batch: Vec<&State> = (i..end).map(|k| self.states.get(k)).collect();
-            let expanded: Vec<Result<Expansion, ModelError>> =
-                pool.install(|| batch.par_iter().map(|s| successors(m, s)).collect());
+            // a small batch is not worth waking the pool for (the result is
+            // the same either way)
+            let expanded: Vec<Result<Expansion, ModelError>> = if batch.len() < SMALL_BATCH {
+                batch.iter().map(|s| successors(m, s)).collect()
+            } else {
+                pool.install(|| batch.par_iter().map(|s| successors(m, s)).collect())
+            };
             for (k, e) in (i..end).zip(expanded) {
                 if let Some(stop) = self.check_limits(k) {
                     bar.finish();
@@ -327,12 +343,17 @@ impl Search<'_, '_> {
     /// Turns every noted finding into a replayed trace with its message.
     fn findings(&self) -> Result<(Vec<Finding>, Vec<Finding>), ModelError> {
         let mut out: Vec<Finding> = vec![];
+        // traces show what the program really does: a child's output too
+        let faithful = Machine { symmetry: false, ..*self.m };
         for (_, seen) in &self.seen {
             let mut path = self.path_to(seen.state);
             if let Some((a, _)) = &seen.step {
                 path.push(*a);
             }
-            let r = self.m.replay(&path).map_err(|e| match e {
+            // under symmetry the path names processes of canonical states
+            let after_joins = matches!(&seen.step, None | Some((_, Event::Uncaught { pid: 0, .. })));
+            let (path, to_real) = self.m.realize(&path, after_joins)?;
+            let r = faithful.replay(&path).map_err(|e| match e {
                 interleave_machine::trace::ReplayError::Model(e) => e,
                 other => {
                     ModelError::new(Default::default(), &format!("internal: a found path does not replay: {other}"))
@@ -340,7 +361,7 @@ impl Search<'_, '_> {
             })?;
             let tok = token(&path);
             let f = match &seen.step {
-                Some((_, ev)) => self.m.event_finding(&r, ev, tok),
+                Some((_, ev)) => self.m.event_finding(&r, &ev.with_pids(&to_real), tok),
                 None => {
                     let message = match seen.kind {
                         Kind::Hang => self.m.hang_message(&r.state),

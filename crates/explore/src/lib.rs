@@ -22,11 +22,16 @@
 //! threads. States are smaller than the program's history: dead variables
 //! are cleared after each step ([`interleave_machine::liveness`]) and the
 //! lost-update check keeps only who has a pending, possibly stale read.
+//! With `Machine::symmetry`, every state is stored in its canonical form
+//! ([`interleave_machine::canon`]): alike children sorted, main's joins of
+//! exited children passed. A finding's path is then realized as a schedule
+//! of the real program before it is replayed into a trace.
 //!
 //! # Limitations
 //! - Every state is kept in memory with its parent and every edge is kept
-//!   for the hang analysis; no symmetry or partial-order reduction yet, so
-//!   the tutorial's 10-process models run into the limits.
+//!   for the hang analysis; no partial-order reduction, and symmetry only
+//!   where the program cannot tell its children apart, so some 10-process
+//!   models (`ticket_nolock_11`) still run into the limits.
 //! - When a limit stops the search, hangs are not looked for (they need the
 //!   whole graph) and the result is `incomplete`.
 

@@ -111,6 +111,8 @@ pub struct Compiled {
     /// No part of the program can observe when a child exits, other than
     /// by waiting for it: the condition of [`crate::Machine::exit_merge`].
     pub exit_unobservable: bool,
+    /// Whether and how children may be treated as interchangeable.
+    pub sym: crate::symmetry::SymInfo,
 }
 
 impl Compiled {

@@ -36,9 +36,14 @@ pub fn compile(p: &Program) -> Result<Compiled, ModelError> {
         defaults,
         live: Default::default(),
         exit_unobservable: false,
+        sym: Default::default(),
     };
     c.live = crate::liveness::Live::of(&c);
     c.exit_unobservable = exit_unobservable(&c);
+    c.sym = crate::symmetry::analyse(&c);
+    if c.sym.eligible {
+        c.live = std::mem::take(&mut c.live).with_reduced(&c);
+    }
     Ok(c)
 }
 

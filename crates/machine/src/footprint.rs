@@ -103,6 +103,7 @@ impl View<'_> {
             Builtin::Sleep => Some(vec![]),
             Builtin::ActiveChildren => Some(vec![Key::Procs]),
             Builtin::Open => match self.peek(n + nkw - 1) {
+                Value::Str(path) if n > 0 && self.reads_existing(path, n, nkw) => None,
                 Value::Str(path) if n > 0 => Some(vec![Key::File(path.clone())]),
                 _ => Some(vec![]),
             },
@@ -112,6 +113,18 @@ impl View<'_> {
                 (!keys.is_empty()).then_some(keys)
             }
         }
+    }
+
+    /// `open(path)` or `open(path, 'r')` of a file that exists: it only
+    /// reads whether the file exists, which no step can undo (files are
+    /// never removed), so it commutes with every step and is local work.
+    fn reads_existing(&self, path: &str, n: usize, nkw: usize) -> bool {
+        let read_mode = match (n, nkw) {
+            (1, 0) => true,
+            (2, 0) => matches!(self.peek(0), Value::Str(m) if matches!(&**m, "r" | "rt")),
+            _ => false,
+        };
+        read_mode && self.w.file(path).is_some()
     }
 
     fn method(&self, recv: &Value, name: &str) -> Option<Key> {

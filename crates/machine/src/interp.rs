@@ -12,6 +12,7 @@ use crate::code::{Compiled, MODULE};
 use crate::ir::{ExcType, Program, Span};
 use crate::value::{Exception, OpError, Pid, Value};
 use crate::world::{Loc, Poll, Status, Wait, World};
+use crate::shared_ptr::Shared;
 use crate::ModelError;
 
 /// Instructions a process may run between two visible operations before
@@ -61,8 +62,6 @@ pub struct Proc {
     pub output: String,
     pub exit: Option<ExitStage>,
     pub exit_code: i64,
-    /// `_identity` of CPython: "" for main, "1", "1:2", ...
-    pub identity: Arc<str>,
     /// Processes and managers created so far (names the next one).
     pub counter: u32,
 }
@@ -79,6 +78,19 @@ pub enum Event {
     Orphan { child: Pid, parent: Pid },
     /// An exception nobody caught ended the process.
     Uncaught { pid: Pid, exc: Exception, line: u32 },
+}
+
+impl Event {
+    /// The same event with its processes renamed (`to[p]` for `p`).
+    pub fn with_pids(&self, to: &[Pid]) -> Event {
+        let m = |p: &Pid| to.get(*p as usize).copied().unwrap_or(*p);
+        match self {
+            Event::LostUpdate { loc, writer } => Event::LostUpdate { loc: loc.clone(), writer: m(writer) },
+            Event::Zombie { child, parent } => Event::Zombie { child: m(child), parent: m(parent) },
+            Event::Orphan { child, parent } => Event::Orphan { child: m(child), parent: m(parent) },
+            Event::Uncaught { pid, exc, line } => Event::Uncaught { pid: m(pid), exc: exc.clone(), line: *line },
+        }
+    }
 }
 
 /// Collects what a step did. `effects` is only filled when tracing.
@@ -135,6 +147,13 @@ pub struct Machine<'p> {
     /// asks whether a process is alive or how it ended, never signals one,
     /// no parent sleeps (zombie warnings), and only main starts processes.
     pub exit_merge: bool,
+    /// Children started from one function are interchangeable: the
+    /// explorer stores one state for all that differ only in which is
+    /// which ([`crate::canon`]), and a value that can only reach a child's
+    /// output is dropped (see [`crate::symmetry`]). Off by default: a real
+    /// run prints what a child prints. On only where
+    /// [`crate::symmetry::analyse`] allows it, and with the exit merge.
+    pub symmetry: bool,
 }
 
 pub(crate) struct Run<'a, 'p> {
@@ -149,7 +168,7 @@ pub(crate) struct Run<'a, 'p> {
 
 impl<'p> Machine<'p> {
     pub fn new(program: &'p Program, code: &'p Compiled) -> Machine<'p> {
-        Machine { program, code, dead_reset: true, exit_merge: code.exit_unobservable }
+        Machine { program, code, dead_reset: true, exit_merge: code.exit_unobservable, symmetry: false }
     }
 
     pub fn with_dead_reset(self, on: bool) -> Machine<'p> {
@@ -159,13 +178,20 @@ impl<'p> Machine<'p> {
     /// Turns the exit merge off (it is on when the program cannot observe
     /// it); it can never be turned on where the program could.
     pub fn with_exit_merge(self, on: bool) -> Machine<'p> {
-        Machine { exit_merge: on && self.code.exit_unobservable, ..self }
+        let exit_merge = on && self.code.exit_unobservable;
+        Machine { exit_merge, symmetry: self.symmetry && exit_merge, ..self }
+    }
+
+    /// Turns symmetry on where the program allows it (and the exit merge
+    /// is on), or off.
+    pub fn with_symmetry(self, on: bool) -> Machine<'p> {
+        Machine { symmetry: on && self.exit_merge && self.code.sym.eligible, ..self }
     }
 
     /// The initial state: the main process before its first visible step.
     pub fn initial(&self) -> Result<(World, Proc), ModelError> {
         let mut w = World::default();
-        w.procs.push(crate::world::ProcMeta {
+        w.procs.push(Shared::new(crate::world::ProcMeta {
             name: Arc::from("MainProcess"),
             parent: None,
             daemon: false,
@@ -173,11 +199,11 @@ impl<'p> Machine<'p> {
             pending: None,
             reaped: false,
             handle: None,
-        });
+            identity: Arc::from(""),
+        }));
         let mut p = Proc {
             frames: vec![self.frame(MODULE, vec![])],
             globals: vec![Value::None; self.code.nglobals as usize],
-            identity: Arc::from(""),
             ..Proc::default()
         };
         self.settle(&mut w, 0, &mut p, &mut Ctx::default())?;
@@ -216,17 +242,17 @@ impl<'p> Machine<'p> {
     /// Delivers a pending signal: the process dies at once. Its locks stay
     /// held, its unflushed queue items are lost, its children are orphans.
     pub fn deliver_signal(&self, w: &mut World, me: Pid, p: &mut Proc, ctx: &mut Ctx) {
-        let sig = w.procs[me as usize].pending.take().unwrap_or(-15);
+        let sig = w.procs[me as usize].make_mut().pending.take().unwrap_or(-15);
         for child in w.children(me).collect::<Vec<_>>() {
             if w.procs[child as usize].alive() {
                 ctx.events.push(Event::Orphan { child, parent: me });
             }
         }
         crate::shared::drop_feeders(w, me);
-        w.procs[me as usize].status = Status::Exited(sig);
+        w.procs[me as usize].make_mut().status = Status::Exited(sig);
         w.forget_reads(me);
         ctx.effect(|| format!("killed by signal {}: exit code {sig}", -sig));
-        *p = Proc { identity: p.identity.clone(), exit_code: sig, ..Proc::default() };
+        *p = Proc { exit_code: sig, ..Proc::default() };
     }
 }
 
@@ -249,10 +275,10 @@ impl Run<'_, '_> {
 
     /// Clears every variable of this process that no path reads again.
     fn reset_dead(&mut self) {
-        let live = &self.m.code.live;
+        let (live, symmetry) = (&self.m.code.live, self.m.symmetry);
         for f in &mut self.p.frames {
             for (i, v) in f.locals.iter_mut().enumerate() {
-                if !matches!(v, Value::None) && !live.local_live(f.func, f.pc, &f.blocks, i as u32) {
+                if !matches!(v, Value::None) && !live.keep_local(f.func, f.pc, &f.blocks, i as u32, v, symmetry) {
                     *v = Value::None;
                 }
             }
@@ -391,7 +417,7 @@ impl Run<'_, '_> {
                     // nobody can tell this exit from one a step later
                     // (see `Machine::exit_merge`): it ends this step
                     let _ = self.exit_step(ExitStage::Flush);
-                    self.w.procs[self.me as usize].reaped = true;
+                    self.w.reap(self.me);
                     return;
                 }
                 _ => return,
@@ -415,10 +441,7 @@ impl Run<'_, '_> {
 
     pub fn reap_children(&mut self) {
         for c in self.w.children(self.me).collect::<Vec<_>>() {
-            let m = &mut self.w.procs[c as usize];
-            if !m.alive() {
-                m.reaped = true;
-            }
+            self.w.reap(c);
         }
     }
 
@@ -427,7 +450,7 @@ impl Run<'_, '_> {
             ExitStage::Daemons => {
                 let ds = self.daemons_to_kill();
                 for d in &ds {
-                    self.w.procs[*d as usize].pending = Some(-15);
+                    self.w.procs[*d as usize].make_mut().pending = Some(-15);
                 }
                 let names: Vec<_> = ds.iter().map(|d| self.w.procs[*d as usize].name.to_string()).collect();
                 self.ctx.effect(|| format!("at exit: terminate daemon {}", names.join(", ")));
@@ -449,17 +472,11 @@ impl Run<'_, '_> {
                     return Poll::Blocked(Wait::ExitFlush(q));
                 }
                 let code = self.p.exit_code;
-                self.w.procs[self.me as usize].status = Status::Exited(code);
+                self.w.procs[self.me as usize].make_mut().status = Status::Exited(code);
                 self.w.forget_reads(self.me);
                 self.ctx.effect(|| format!("exits with code {code}"));
                 let keep_output = std::mem::take(&mut self.p.output);
-                *self.p = Proc {
-                    identity: self.p.identity.clone(),
-                    exit_code: code,
-                    exit: None,
-                    output: keep_output,
-                    ..Proc::default()
-                };
+                *self.p = Proc { exit_code: code, exit: None, output: keep_output, ..Proc::default() };
                 Poll::Done(())
             }
         }

@@ -10,6 +10,7 @@
 //! handler reads stays live too.
 
 use crate::code::{Code, Compiled, Instr, MODULE};
+use crate::value::{pickled_size, Value};
 
 /// A set of variable slots.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -64,6 +65,18 @@ pub struct Live {
     pub module: CodeLive,
     /// Globals some function reads: live everywhere, in every process.
     pub read_by_functions: Slots,
+    /// Under symmetry, for each function only children run: liveness
+    /// without the output-only uses (see [`crate::symmetry`]).
+    pub reduced: Vec<Option<Reduced>>,
+}
+
+/// Liveness of a child-only function's locals under symmetry.
+#[derive(Clone, Debug, Default)]
+pub struct Reduced {
+    /// Reads that can change what happens.
+    pub strict: Vec<Slots>,
+    /// Those and the items of `put()`, whose size still counts.
+    pub sized: Vec<Slots>,
 }
 
 fn successors(pc: usize, instr: &Instr) -> Vec<usize> {
@@ -82,7 +95,7 @@ fn successors(pc: usize, instr: &Instr) -> Vec<usize> {
 
 /// Backward liveness of the slots `uses_defs` names: for each instruction,
 /// the slots it reads and the slot it overwrites without reading.
-fn solve(code: &Code, n: u32, uses_defs: impl Fn(&Instr) -> (Option<u32>, Option<u32>)) -> Vec<Slots> {
+fn solve(code: &Code, n: u32, uses_defs: impl Fn(usize, &Instr) -> (Option<u32>, Option<u32>)) -> Vec<Slots> {
     let len = code.instrs.len();
     let mut live = vec![Slots::new(n); len];
     let succ: Vec<Vec<usize>> = code
@@ -99,7 +112,7 @@ fn solve(code: &Code, n: u32, uses_defs: impl Fn(&Instr) -> (Option<u32>, Option
             for s in &succ[pc] {
                 out.union(&live[*s]);
             }
-            let (used, defined) = uses_defs(&code.instrs[pc]);
+            let (used, defined) = uses_defs(pc, &code.instrs[pc]);
             if let Some(d) = defined {
                 out.remove(d);
             }
@@ -112,7 +125,7 @@ fn solve(code: &Code, n: u32, uses_defs: impl Fn(&Instr) -> (Option<u32>, Option
     live
 }
 
-fn local_uses_defs(i: &Instr) -> (Option<u32>, Option<u32>) {
+fn local_uses_defs(_: usize, i: &Instr) -> (Option<u32>, Option<u32>) {
     match i {
         Instr::LoadLocal(l) | Instr::TakeLocal(l) => (Some(*l), None),
         Instr::StoreLocal(l) => (None, Some(*l)),
@@ -120,7 +133,7 @@ fn local_uses_defs(i: &Instr) -> (Option<u32>, Option<u32>) {
     }
 }
 
-fn global_uses_defs(i: &Instr) -> (Option<u32>, Option<u32>) {
+fn global_uses_defs(_: usize, i: &Instr) -> (Option<u32>, Option<u32>) {
     match i {
         Instr::LoadGlobal(g) => (Some(*g), None),
         Instr::StoreGlobal(g) => (None, Some(*g)),
@@ -147,7 +160,46 @@ impl Live {
             locals: solve(&c.module, c.module.nlocals, local_uses_defs),
             globals: solve(&c.module, c.nglobals, global_uses_defs),
         };
-        Live { funcs, module, read_by_functions }
+        Live { funcs, module, read_by_functions, reduced: vec![] }
+    }
+
+    /// Adds the liveness used under symmetry: in functions only children
+    /// run, a read that only reaches a `print` does not count, and one
+    /// that only gives a `put()` its item counts for the item's size only,
+    /// when no `get()` result is ever used.
+    pub fn with_reduced(mut self, c: &Compiled) -> Live {
+        use crate::symmetry::{print_only, put_item, queue_items_unseen, run_by_main};
+        let (by_main, unseen) = (run_by_main(c), queue_items_unseen(c));
+        self.reduced = c
+            .funcs
+            .iter()
+            .zip(by_main)
+            .map(|(f, main)| {
+                let table = |sized: bool| {
+                    solve(f, f.nlocals, |pc, i| match local_uses_defs(pc, i) {
+                        (Some(_), d) if print_only(f, pc) => (None, d),
+                        (Some(_), d) if unseen && !sized && put_item(f, pc) => (None, d),
+                        other => other,
+                    })
+                };
+                (!main).then(|| Reduced { strict: table(false), sized: table(true) })
+            })
+            .collect();
+        self
+    }
+
+    /// Whether the dead-variable reset keeps local `i` (holding `v`) of a
+    /// frame paused at `pc` with handlers `blocks` pushed. Under symmetry
+    /// a value that only its size can still matter for is kept only when
+    /// `None` would not have the same size.
+    pub fn keep_local(&self, func: u32, pc: u32, blocks: &[(u32, u32)], i: u32, v: &Value, symmetry: bool) -> bool {
+        let reduced = if symmetry { self.reduced.get(func as usize).and_then(Option::as_ref) } else { None };
+        let Some(r) = reduced else { return self.local_live(func, pc, blocks, i) };
+        let live = |t: &[Slots]| {
+            let at = |at: u32| t.get(at as usize).is_some_and(|l| l.contains(i));
+            at(pc) || blocks.iter().any(|(h, _)| at(*h))
+        };
+        live(&r.strict) || (live(&r.sized) && pickled_size(v) != pickled_size(&Value::None))
     }
 
     fn code(&self, func: u32) -> &CodeLive {

@@ -31,6 +31,11 @@ impl<T: Hash + Clone> Shared<T> {
         &mut inner.value
     }
 
+    /// The value's 128-bit digest, computed once per version.
+    pub fn digest(&self) -> u128 {
+        self.hash_value()
+    }
+
     fn hash_value(&self) -> u128 {
         *self.0.hash.get_or_init(|| {
             let mut h = xxhash_rust::xxh3::Xxh3::new();

@@ -184,6 +184,10 @@ pub struct ProcMeta {
     pub reaped: bool,
     /// The `Process` object the parent holds.
     pub handle: Option<ObjId>,
+    /// `_identity` of CPython: "" for main, "1", "1:2", ... (names the
+    /// processes this one creates). Kept here, with the slot, and not in
+    /// the process's private part, which symmetry moves between slots.
+    pub identity: Arc<str>,
 }
 
 impl ProcMeta {
@@ -236,7 +240,8 @@ pub struct File {
 pub struct World {
     /// Shared with the state a step came from until the step changes it.
     pub objects: Vec<Shared<Object>>,
-    pub procs: Vec<ProcMeta>,
+    /// Shared with the state a step came from until the step changes an entry.
+    pub procs: Vec<Shared<ProcMeta>>,
     pub files: Vec<File>,
     pub track: Vec<LocTrack>,
 }
@@ -302,6 +307,15 @@ impl World {
             self.track.remove(i);
         }
         lost
+    }
+
+    /// Marks an exited process as reaped (its parent has its exit status),
+    /// sharing its entry with the states before when nothing changes.
+    pub fn reap(&mut self, p: Pid) {
+        let m = &mut self.procs[p as usize];
+        if !m.alive() && !m.reaped {
+            m.make_mut().reaped = true;
+        }
     }
 
     /// A process that ended will never write back what it read.

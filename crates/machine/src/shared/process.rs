@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::{done, Args, OpPoll};
 use crate::interp::Run;
 use crate::interp::{Event, Proc};
+use crate::shared_ptr::Shared;
 use crate::ir::ExcType;
 use crate::value::{self, raise, unsupported, ObjId, OpError, OpResult, Pid, Value};
 use crate::world::{Object, Poll, Wait};
@@ -28,7 +29,7 @@ impl Run<'_, '_> {
             "pid" | "ident" => h.pid.map_or(Value::None, |p| Value::Int(fake_pid(p))),
             "exitcode" => match h.pid.map(|p| (p, self.w.procs[p as usize].status)) {
                 Some((p, Status::Exited(code))) => {
-                    self.w.procs[p as usize].reaped = true;
+                    self.w.reap(p);
                     self.ctx.effect(|| format!("{} has exit code {code}", h.name));
                     Value::Int(code)
                 }
@@ -57,14 +58,14 @@ impl Run<'_, '_> {
                     }
                     return Ok(Poll::Blocked(Wait::Join(p)));
                 }
-                self.w.procs[p as usize].reaped = true;
+                self.w.reap(p);
                 self.ctx.effect(|| format!("joined {}", h.name));
                 done(Value::None)
             }
             ("is_alive", Some(p)) => {
                 let alive = self.w.procs[p as usize].alive();
                 if !alive {
-                    self.w.procs[p as usize].reaped = true;
+                    self.w.reap(p);
                 }
                 self.ctx.effect(|| format!("{} is {}", h.name, if alive { "alive" } else { "dead" }));
                 done(Value::Bool(alive))
@@ -73,7 +74,7 @@ impl Run<'_, '_> {
                 let sig = if name == "kill" { -9 } else { -15 };
                 let m = &mut self.w.procs[p as usize];
                 if m.alive() && m.pending != Some(-9) {
-                    m.pending = Some(sig);
+                    m.make_mut().pending = Some(sig);
                 }
                 self.ctx.effect(|| format!("sends SIG{} to {}", if sig == -9 { "KILL" } else { "TERM" }, h.name));
                 done(Value::None)
@@ -95,7 +96,7 @@ impl Run<'_, '_> {
             return unsupported("Process(target=...) must be a function defined in the model file");
         };
         self.reap_children();
-        self.w.procs.push(ProcMeta {
+        self.w.procs.push(Shared::new(ProcMeta {
             name: h.name.clone(),
             parent: Some(self.me),
             daemon: h.daemon,
@@ -103,11 +104,12 @@ impl Run<'_, '_> {
             pending: None,
             reaped: false,
             handle: Some(id),
-        });
+            identity: h.identity.clone(),
+        }));
         if let Object::Process(hm) = self.obj_mut(id) {
             hm.pid = Some(pid);
         }
-        let mut child = Proc { globals: self.p.globals.clone(), identity: h.identity.clone(), ..Proc::default() };
+        let mut child = Proc { globals: self.p.globals.clone(), ..Proc::default() };
         let mut run_child =
             Run { m: self.m, w: &mut *self.w, me: pid, p: &mut child, ctx: &mut *self.ctx, spent: true };
         run_child.call_function(f, h.args.clone()).map_err(|e| match e {
@@ -131,11 +133,9 @@ impl Run<'_, '_> {
             );
         }
         self.p.counter += 1;
-        let identity = if self.p.identity.is_empty() {
-            format!("{}", self.p.counter)
-        } else {
-            format!("{}:{}", self.p.identity, self.p.counter)
-        };
+        let mine = &self.w.procs[self.me as usize].identity;
+        let identity =
+            if mine.is_empty() { format!("{}", self.p.counter) } else { format!("{mine}:{}", self.p.counter) };
         let name = match a.get(usize::MAX, &["name"]) {
             Some(n) => Arc::from(value::to_str(n).as_str()),
             None => Arc::from(format!("Process-{identity}").as_str()),
