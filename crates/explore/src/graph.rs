@@ -1,6 +1,10 @@
 //! The state graph as a picture: every state of a small model, or the
 //! states along one interleaving and their immediate successors, as a
 //! petgraph graph rendered to Graphviz DOT.
+//!
+//! It draws the states of the machine it is given; the report gives it the
+//! machine without symmetry reduction, so that every state is a real one
+//! (a picture may have more states than the reduced search stored).
 
 use std::collections::HashMap;
 
@@ -190,7 +194,7 @@ impl StateGraph {
             a.join(" ")
         };
         let dot = Dot::with_attr_getters(&self.graph, &[Config::NodeNoLabel, Config::EdgeNoLabel], &edge, &node);
-        let legend = if self.whole { "every state" } else { "the states along the interleaving and their successors" };
+        let legend = if self.whole { "every state (no symmetry reduction)" } else { "the states along the interleaving and their successors" };
         let title = format!(
             "{title}: {legend}; red: the first finding's interleaving; double border: finished; filled: stuck"
         );
