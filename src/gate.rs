@@ -218,23 +218,13 @@ fn stale(baseline: &Path, name: &str, fresh: &[u8]) -> Option<String> {
 
 /// Report files in `baseline` that the fresh run does not write.
 fn leftovers(baseline: &Path, files: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
-    let mut found = vec![];
-    walk(baseline, baseline, &mut found);
-    found.retain(|f| !files.contains_key(f));
-    found.sort();
-    found
-}
-
-fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            walk(root, &p, out);
-        } else if p.extension().is_some_and(|x| ["md", "json", "html", "svg"].iter().any(|y| x == *y)) {
-            if let Ok(rel) = p.strip_prefix(root) {
-                out.push(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
+    let found = crate::files_under(baseline, &["md", "json", "html", "svg"]).unwrap_or_default();
+    let mut out: Vec<String> = found
+        .iter()
+        .filter_map(|p| p.strip_prefix(baseline).ok())
+        .map(|rel| rel.to_string_lossy().replace('\\', "/"))
+        .filter(|f| !files.contains_key(f))
+        .collect();
+    out.sort();
+    out
 }

@@ -42,11 +42,11 @@ pub fn collect_models(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = vec![];
     for p in paths {
         if p.is_dir() {
-            let before = out.len();
-            walk(p, &mut out).map_err(|e| format!("cannot read folder '{}': {e}", p.display()))?;
-            if out.len() == before {
+            let found = files_under(p, &["py"]).map_err(|e| format!("cannot read folder '{}': {e}", p.display()))?;
+            if found.is_empty() {
                 return Err(format!("no *.py model files under '{}'", p.display()));
             }
+            out.extend(found);
         } else if p.exists() {
             out.push(p.clone());
         } else {
@@ -56,15 +56,23 @@ pub fn collect_models(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
-    entries.sort();
-    let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|p| p.is_dir());
-    out.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "py")));
-    for d in dirs {
-        walk(&d, out)?;
+/// The files under `dir` whose extension is one of `exts`, recursively:
+/// each folder's files in sorted order, then its subfolders.
+pub fn files_under(dir: &Path, exts: &[&str]) -> std::io::Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        let mut entries: Vec<PathBuf> =
+            std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        entries.sort();
+        let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|p| p.is_dir());
+        out.extend(files.into_iter().filter(|p| p.extension().is_some_and(|e| exts.iter().any(|x| e == *x))));
+        for d in dirs {
+            walk(&d, exts, out)?;
+        }
+        Ok(())
     }
-    Ok(())
+    let mut out = vec![];
+    walk(dir, exts, &mut out)?;
+    Ok(out)
 }
 
 /// Renders a model error at its place in the source.
@@ -292,12 +300,7 @@ pub fn replay_file(path: &Path, token: &str) -> Result<Vec<TraceStep>, String> {
     let actors = interleave_machine::system::parse_token(token).map_err(|e| format!("error: bad replay token: {e}"))?;
     // a token from a run with the exit merge off has the exits as steps
     // of their own; try it that way when it does not fit the default
-    let m = Machine::new(&program, &code);
-    let r = m.replay(&actors).or_else(|e| match e {
-        interleave_machine::trace::ReplayError::Model(_) => Err(e),
-        _ if m.exit_merge => m.with_exit_merge(false).replay(&actors),
-        _ => Err(e),
-    });
+    let r = Machine::new(&program, &code).replay_any_run(|m| m.replay(&actors));
     r.map(|r| r.steps).map_err(|e| match e {
         interleave_machine::trace::ReplayError::Model(e) => model_error(&program, &e),
         other => format!("error: cannot replay on {}: {other}", path.display()),

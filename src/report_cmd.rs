@@ -93,17 +93,13 @@ fn command(paths: &[PathBuf], out: &Path) -> String {
 }
 
 pub fn report(a: ReportArgs) -> ExitCode {
-    if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 86_400.0) {
-        return super::usage(&format!("--timeout is in seconds, more than 0 and at most 86400, not {}", a.timeout));
-    }
-    let runs = (a.runs > 0).then(|| {
+    let runs = match super::run::run_options(a.backend, a.runs, a.timeout) {
+        Ok(o) => (a.runs > 0).then_some(o),
+        Err(e) => return super::usage(&e),
+    };
+    if runs.is_some() {
         interleave_runner::install_interrupt_handler();
-        let mut o = RunOptions::new(super::run::backend(a.backend), a.runs);
-        o.timeout = std::time::Duration::from_secs_f64(a.timeout);
-        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("interleave"));
-        o.worker = interleave_runner::worker_for(exe);
-        o
-    });
+    }
     let (_, files) = match build(&a.paths, &a.out, &a.bounds, runs.as_ref()) {
         Ok(f) => f,
         Err(e) => return super::usage(&e),

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use interleave_machine::finding::Kind;
+use interleave_machine::finding::{Kind, LostUpdateSteps};
 use interleave_machine::interp::Event;
-use interleave_machine::system::{parse_token, Actor};
-use interleave_machine::trace::TraceStep;
+use interleave_machine::system::parse_token;
+use interleave_machine::trace::{Replayed, TraceStep};
 use interleave_machine::view::StateView;
 use interleave_machine::Machine;
 use interleave_report::data::{FindingData, ModelData, Trace, SCHEMA_VERSION};
@@ -94,15 +94,14 @@ fn summary(source: &[String]) -> String {
 fn finding_data(m: &Machine<'_>, model: &str, kind: Kind, message: &str, token: &str, trace: &[TraceStep]) -> FindingData {
     let description = format!("{}: {message}", kind.name());
     let actors = parse_token(token).unwrap_or_default();
-    // a token that needs the exit merge off (see `replay_file`)
-    let alt = (*m).with_exit_merge(false);
-    let machine = if m.replay(&actors).is_ok() { m } else { &alt };
-    let (steps, views) = match machine.replay_views(&actors) {
-        Ok(sv) => sv,
+    let (steps, views, lost_update) = match m.replay_any_run(|m| m.replay_views(&actors)) {
+        Ok((r, views)) => {
+            let lost_update = (kind == Kind::LostUpdate).then(|| lost_update(m, &r)).flatten();
+            (r.steps, views, lost_update)
+        }
         // not a token of this explorer (a shuttle schedule): steps only
-        Err(_) => (trace.to_vec(), vec![empty_view(); trace.len() + 1]),
+        Err(_) => (trace.to_vec(), vec![StateView::default(); trace.len() + 1], None),
     };
-    let lost_update = (kind == Kind::LostUpdate).then(|| lost_update(machine, &actors)).flatten();
     FindingData {
         kind,
         message: message.to_string(),
@@ -112,17 +111,13 @@ fn finding_data(m: &Machine<'_>, model: &str, kind: Kind, message: &str, token: 
     }
 }
 
-fn lost_update(m: &Machine<'_>, actors: &[Actor]) -> Option<interleave_machine::finding::LostUpdateSteps> {
-    let r = m.replay(actors).ok()?;
+/// The three steps of the lost update the replay's last step completed.
+fn lost_update(m: &Machine<'_>, r: &Replayed) -> Option<LostUpdateSteps> {
     let last = r.steps.len().checked_sub(1)?;
     r.events.iter().rev().find_map(|(i, e)| match e {
-        Event::LostUpdate { loc, writer } if *i == last => Some(m.lost_update_steps(&r, last, loc, *writer)),
+        Event::LostUpdate { loc, writer } if *i == last => Some(m.lost_update_steps(r, last, loc, *writer)),
         _ => None,
     })
-}
-
-fn empty_view() -> StateView {
-    StateView { processes: vec![], shared: vec![], output: vec![], waits: vec![] }
 }
 
 /// A model file and where its report goes: `rel` is its path relative to
@@ -160,26 +155,30 @@ pub fn entries(paths: &[std::path::PathBuf]) -> Result<Vec<Entry>, String> {
 pub fn report_files(models: &[(String, ModelData)], command: &str) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let mut files = BTreeMap::new();
     for (rel, d) in models {
-        let base = rel.rsplit('/').next().unwrap_or(rel);
-        let mut kinds = vec!["html", "json"];
         if let Some(dot) = &d.graph {
             files.insert(format!("{rel}.svg"), svg(dot)?);
-            kinds.push("svg");
         }
         files.insert(format!("{rel}.json"), interleave_report::render_model_json(d).into_bytes());
         files.insert(format!("{rel}.html"), interleave_report::render_html(d).into_bytes());
-        let siblings: Vec<String> = kinds.iter().map(|x| format!("{base}.{x}")).collect();
+        let base = rel.rsplit('/').next().unwrap_or(rel);
+        let siblings: Vec<String> = formats(d).iter().skip(1).map(|x| format!("{base}.{x}")).collect();
         files.insert(format!("{rel}.md"), render_markdown(d, &siblings).into_bytes());
     }
-    let links = |rel: &str| {
-        let mut l: Vec<String> = ["md", "html", "json"].iter().map(|x| format!("{rel}.{x}")).collect();
-        if models.iter().any(|(r, d)| r == rel && d.graph.is_some()) {
-            l.push(format!("{rel}.svg"));
-        }
-        l
+    let links = |rel: &str| match models.iter().find(|(r, _)| r == rel) {
+        Some((_, d)) => formats(d).iter().map(|x| format!("{rel}.{x}")).collect(),
+        None => vec![],
     };
     files.insert("README.md".to_string(), render_index(models, command, links).into_bytes());
     Ok(files)
+}
+
+/// The files a model's report has, by extension, the Markdown first.
+fn formats(d: &ModelData) -> Vec<&'static str> {
+    let mut f = vec!["md", "html", "json"];
+    if d.graph.is_some() {
+        f.push("svg");
+    }
+    f
 }
 
 /// Graphviz's `dot -Tsvg` of a DOT text.

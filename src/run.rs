@@ -60,9 +60,10 @@ pub fn run(a: RunArgs) -> ExitCode {
     if a.runs == 0 {
         return super::usage("--runs must be at least 1");
     }
-    if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 86_400.0) {
-        return super::usage(&format!("--timeout is in seconds, more than 0 and at most 86400, not {}", a.timeout));
-    }
+    let opts = match options(&a) {
+        Ok(o) => o,
+        Err(e) => return super::usage(&e),
+    };
     let model = match model_side(&a, limits) {
         Ok(m) => m,
         Err(e) => {
@@ -70,7 +71,6 @@ pub fn run(a: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let opts = options(&a);
     interleave_runner::install_interrupt_handler();
     let bar = progress(a.runs);
     let tally = run_many(&a.file, &opts, |_| bar.inc(1));
@@ -112,21 +112,28 @@ fn model_side(a: &RunArgs, limits: Limits) -> Result<ModelSide, String> {
     })
 }
 
-pub fn backend(b: BackendArg) -> Backend {
-    match b {
+/// Runs of one backend with a timeout (checked) in seconds; the native
+/// backend's worker is this binary.
+pub fn run_options(backend: BackendArg, runs: usize, timeout: f64) -> Result<RunOptions, String> {
+    if !(timeout.is_finite() && timeout > 0.0 && timeout <= 86_400.0) {
+        return Err(format!("--timeout is in seconds, more than 0 and at most 86400, not {timeout}"));
+    }
+    let backend = match backend {
         BackendArg::Native => Backend::Native,
         BackendArg::Cpython => Backend::Cpython,
-    }
-}
-
-fn options(a: &RunArgs) -> RunOptions {
-    let mut o = RunOptions::new(backend(a.backend), a.runs);
-    o.timeout = Duration::from_secs_f64(a.timeout);
-    o.jitter = a.jitter;
-    o.python = a.python.clone();
+    };
+    let mut o = RunOptions::new(backend, runs);
+    o.timeout = Duration::from_secs_f64(timeout);
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("interleave"));
     o.worker = interleave_runner::worker_for(exe);
-    o
+    Ok(o)
+}
+
+fn options(a: &RunArgs) -> Result<RunOptions, String> {
+    let mut o = run_options(a.backend, a.runs, a.timeout)?;
+    o.jitter = a.jitter;
+    o.python = a.python.clone();
+    Ok(o)
 }
 
 /// A progress bar on a terminal; hidden otherwise.

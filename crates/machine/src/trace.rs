@@ -108,7 +108,14 @@ impl Machine<'_> {
 
     /// Replays a schedule from the initial state.
     pub fn replay(&self, actors: &[Actor]) -> Result<Replayed, ReplayError> {
+        self.replay_observed(actors, |_| {})
+    }
+
+    /// [`Machine::replay`], showing `observe` the initial state and the
+    /// state after every step.
+    pub fn replay_observed(&self, actors: &[Actor], mut observe: impl FnMut(&State)) -> Result<Replayed, ReplayError> {
         let mut state = self.initial_state().map_err(ReplayError::Model)?;
+        observe(&state);
         let mut steps = Vec::with_capacity(actors.len());
         let (mut events, mut accesses) = (vec![], vec![]);
         for (i, a) in actors.iter().enumerate() {
@@ -119,7 +126,22 @@ impl Machine<'_> {
             steps.push(step);
             events.extend(ctx.events.into_iter().map(|e| (i, e)));
             accesses.extend(ctx.accesses.into_iter().map(|(p, l, w)| (i, p, l, w)));
+            observe(&state);
         }
         Ok(Replayed { steps, events, accesses, state })
+    }
+
+    /// Runs a replay `f` of a token from any run: a token from a run with
+    /// the exit merge off has the exits as steps of their own, so it is
+    /// tried that way when it does not fit this machine.
+    pub fn replay_any_run<T>(
+        &self,
+        f: impl Fn(&Machine<'_>) -> Result<T, ReplayError>,
+    ) -> Result<T, ReplayError> {
+        f(self).or_else(|e| match e {
+            ReplayError::Model(_) => Err(e),
+            _ if self.exit_merge => f(&self.with_exit_merge(false)),
+            _ => Err(e),
+        })
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::interp::Machine;
 use crate::system::{Actor, State};
-use crate::trace::{ReplayError, TraceStep};
+use crate::trace::{ReplayError, Replayed};
 use crate::value::{self, Pid, Value};
 use crate::world::{Object, Status, Wait};
 
@@ -36,7 +36,7 @@ pub struct SharedView {
 }
 
 /// A state as a report shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateView {
     pub processes: Vec<ProcView>,
     pub shared: Vec<SharedView>,
@@ -57,6 +57,12 @@ pub struct WaitEdge {
     pub label: String,
 }
 
+/// An object's name: main's variable that held it first along the trace,
+/// else its kind and number (`Lock #3`).
+fn object_name(s: &State, names: &BTreeMap<u32, String>, id: u32) -> String {
+    names.get(&id).cloned().unwrap_or_else(|| format!("{} #{id}", s.world.objects[id as usize].kind_name()))
+}
+
 /// Longest value a view shows; longer ones are cut (a 100 KB string put
 /// into a queue would otherwise fill the report).
 pub const MAX_SHOWN: usize = 400;
@@ -73,25 +79,21 @@ pub fn shorten(s: &str) -> String {
 
 impl Machine<'_> {
     /// Replays a schedule and views the initial state and the state after
-    /// every step (`steps.len() + 1` views).
-    pub fn replay_views(&self, actors: &[Actor]) -> Result<(Vec<TraceStep>, Vec<StateView>), ReplayError> {
-        let mut state = self.initial_state().map_err(ReplayError::Model)?;
+    /// every step (`steps.len() + 1` views). Long operations and effects
+    /// in the replay's steps are cut, as the views' values are.
+    pub fn replay_views(&self, actors: &[Actor]) -> Result<(Replayed, Vec<StateView>), ReplayError> {
         let mut names = BTreeMap::new();
         let mut states = vec![];
-        let mut steps = vec![];
-        self.name_objects(&state, &mut names);
-        states.push(state.clone());
-        for (i, a) in actors.iter().enumerate() {
-            let (step, _) = self.traced_step(&mut state, *a).map_err(|e| match e {
-                ReplayError::NotEnabled { actor, .. } => ReplayError::NotEnabled { at: i, actor },
-                other => other,
-            })?;
-            steps.push(TraceStep { effect: shorten(&step.effect), op: shorten(&step.op), ..step });
-            self.name_objects(&state, &mut names);
-            states.push(state.clone());
+        let mut r = self.replay_observed(actors, |s| {
+            self.name_objects(s, &mut names);
+            states.push(s.clone());
+        })?;
+        for step in &mut r.steps {
+            step.op = shorten(&step.op);
+            step.effect = shorten(&step.effect);
         }
         let views = states.iter().map(|s| self.view(s, &names)).collect();
-        Ok((steps, views))
+        Ok((r, views))
     }
 
     /// Records a name for each object a module variable of main holds.
@@ -105,12 +107,17 @@ impl Machine<'_> {
     }
 
     fn view(&self, s: &State, names: &BTreeMap<u32, String>) -> StateView {
+        // what each live process waits for, asked once per process
+        let blocked: Vec<(Pid, Wait)> = (0..s.world.procs.len() as Pid)
+            .filter(|p| s.world.procs[*p as usize].alive())
+            .filter_map(|p| self.wait_of(s, p).map(|w| (p, w)))
+            .collect();
         let processes = (0..s.world.procs.len() as Pid)
             .map(|p| {
                 let meta = &s.world.procs[p as usize];
                 let status = match meta.status {
                     Status::Exited(code) => format!("exited {code}"),
-                    Status::Running if self.wait_of(s, p).is_some() => "blocked".to_string(),
+                    Status::Running if blocked.iter().any(|(q, _)| *q == p) => "blocked".to_string(),
                     Status::Running => "running".to_string(),
                 };
                 let line = if meta.alive() { self.current_line(s, p) } else { 0 };
@@ -120,8 +127,7 @@ impl Machine<'_> {
         let mut shared = vec![];
         for (id, o) in s.world.objects.iter().enumerate() {
             let Some(value) = self.object_value(s, o).map(|v| shorten(&v)) else { continue };
-            let kind = o.kind_name().to_string();
-            let name = names.get(&(id as u32)).cloned().unwrap_or_else(|| format!("{kind} #{id}"));
+            let (name, kind) = (object_name(s, names, id as u32), o.kind_name().to_string());
             shared.push(SharedView { name, kind, value });
         }
         for f in &s.world.files {
@@ -133,22 +139,19 @@ impl Machine<'_> {
             });
         }
         let output = s.procs.first().map(|m| m.output.lines().map(shorten).collect()).unwrap_or_default();
-        let waits = self.wait_edges(s, names);
+        let waits = self.wait_edges(s, names, &blocked);
         StateView { processes, shared, output, waits }
     }
 
-    fn wait_edges(&self, s: &State, names: &BTreeMap<u32, String>) -> Vec<WaitEdge> {
-        let obj = |id: &u32| {
-            let kind = s.world.objects[*id as usize].kind_name();
-            names.get(id).cloned().unwrap_or_else(|| format!("{kind} #{id}"))
-        };
+    fn wait_edges(&self, s: &State, names: &BTreeMap<u32, String>, blocked: &[(Pid, Wait)]) -> Vec<WaitEdge> {
+        let obj = |id: &u32| object_name(s, names, *id);
         let mut edges = vec![];
-        for p in (0..s.world.procs.len() as Pid).filter(|p| s.world.procs[*p as usize].alive()) {
-            let Some(w) = self.wait_of(s, p) else { continue };
+        for (p, w) in blocked {
+            let p = *p;
             let from = self.proc_display_name(s, p);
             let at = format!("line {}", self.current_line(s, p));
             let mut edge = |to: String, label: String| edges.push(WaitEdge { from: from.clone(), to, label });
-            match &w {
+            match w {
                 Wait::Lock(id) => {
                     let owner = match &*s.world.objects[*id as usize] {
                         Object::Lock(o) | Object::RLock { owner: o, .. } => *o,
