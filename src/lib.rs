@@ -115,6 +115,11 @@ pub struct Options {
     /// children is which, where the program cannot tell (`--no-symmetry`
     /// turns it off).
     pub symmetry: bool,
+    /// Take a child's unnoticeable tail steps (`put()` into a queue read
+    /// only after joining it, its feeder, its exit) alone, where the
+    /// program allows it (partial-order reduction; `--no-por` turns it
+    /// off).
+    pub por: bool,
     pub loom: LoomOptions,
     pub shuttle: ShuttleOptions,
 }
@@ -127,6 +132,7 @@ impl Default for Options {
             dead_reset: true,
             exit_merge: true,
             symmetry: true,
+            por: true,
             loom: LoomOptions::default(),
             shuttle: ShuttleOptions::default(),
         }
@@ -202,7 +208,8 @@ fn run_engines(model: &Arc<Model>, opts: &Options) -> Result<(Run, Vec<(String, 
     let m = Machine::new(&model.program, &model.code)
         .with_dead_reset(opts.dead_reset)
         .with_exit_merge(opts.exit_merge)
-        .with_symmetry(opts.symmetry);
+        .with_symmetry(opts.symmetry)
+        .with_por(opts.por);
     let loom = || run_loom(model.clone(), &opts.loom);
     let shuttle = || run_shuttle(model.clone(), &opts.shuttle);
     Ok(match opts.engine {

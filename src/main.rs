@@ -111,6 +111,12 @@ struct SearchFlags {
     /// once and values that only reach a child's output dropped).
     #[arg(long)]
     no_symmetry: bool,
+    /// Expand every state in full: do not take a child's unnoticeable tail
+    /// steps (a `put()` into a queue main reads only after joining every
+    /// child, its feeder's write, its exit) alone (partial-order
+    /// reduction).
+    #[arg(long)]
+    no_por: bool,
     /// Turn every state-space reduction off.
     #[arg(long)]
     no_reduction: bool,
@@ -180,6 +186,7 @@ fn main() -> ExitCode {
             opts.dead_reset = !(search.no_dead_reset || search.no_reduction);
             opts.exit_merge = !(search.no_exit_merge || search.no_reduction);
             opts.symmetry = !(search.no_symmetry || search.no_reduction);
+            opts.por = !(search.no_por || search.no_reduction);
             check(&paths, format, &opts)
         }
         Command::Replay { file, token, format } => replay(&file, &token, format),
@@ -230,7 +237,7 @@ fn options(limits: Limits, e: &EngineFlags) -> Result<Options, String> {
     let shuttle = ShuttleOptions { mode, iterations: e.iterations, depth: e.pct_depth, seed: e.seed };
     let preemptions = (e.loom_preemptions > 0).then_some(e.loom_preemptions);
     let loom = LoomOptions { max_executions: e.loom_executions, max_seconds: limits.max_seconds, preemptions };
-    Ok(Options { engine, limits, loom, shuttle, dead_reset: true, exit_merge: true, symmetry: true })
+    Ok(Options { engine, limits, loom, shuttle, dead_reset: true, exit_merge: true, symmetry: true, por: true })
 }
 
 fn check(paths: &[PathBuf], format: Format, opts: &Options) -> ExitCode {

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use interleave::gate::gate;
 use interleave::machine::finding::Kind;
 use interleave::report::data::{ModelData, RunRow, Runs};
-use interleave_runner::{compare, run_many, ModelSide, RunOptions};
 use interleave::reports::{entries, model_data, report_files};
 use interleave::{Limits, Options};
+use interleave_runner::{compare, run_many, ModelSide, RunOptions};
 
 /// Bounds of a report's search. Reports must be the same bytes on every
 /// machine, so only the state bound applies (no time bound).
@@ -129,12 +129,21 @@ fn real_runs(file: &Path, d: &ModelData, o: &RunOptions) -> Result<Runs, String>
     let rows = c
         .observed
         .iter()
-        .map(|r| RunRow { main_output: r.main_output.clone(), exit: r.exit, count: r.count, status: r.status.label().to_string() })
+        .map(|r| RunRow {
+            main_output: r.main_output.clone(),
+            exit: r.exit,
+            count: r.count,
+            status: r.status.label().to_string(),
+        })
         .collect();
-    Ok(Runs { runs: c.runs, backend: o.backend.name().to_string(), rows,
+    Ok(Runs {
+        runs: c.runs,
+        backend: o.backend.name().to_string(),
+        rows,
         hangs: c.hangs,
         hangs_status: c.hangs_status.map(|s| s.label().to_string()).unwrap_or_default(),
-        unexplained: c.unexplained.len() })
+        unexplained: c.unexplained.len(),
+    })
 }
 
 fn write(out: &Path, files: &Files) -> Result<(), String> {
@@ -189,8 +198,11 @@ pub fn gate_cmd(a: GateArgs) -> ExitCode {
     if result.passed() {
         ExitCode::SUCCESS
     } else {
-        println!("(if the change is intended: interleave report {} --out {}, then commit)",
-            a.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" "), a.baseline.display());
+        println!(
+            "(if the change is intended: interleave report {} --out {}, then commit)",
+            a.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" "),
+            a.baseline.display()
+        );
         ExitCode::from(1)
     }
 }

@@ -19,11 +19,14 @@ use crate::{check_model, Options};
 /// Checks a model and gathers everything its report shows.
 pub fn model_data(path: &Path, opts: &Options) -> ModelData {
     let (r, model) = check_model(path, opts);
-    let source: Vec<String> = model.as_ref().map(|m| m.program.source.lines().map(str::to_string).collect()).unwrap_or_default();
+    let source: Vec<String> =
+        model.as_ref().map(|m| m.program.source.lines().map(str::to_string).collect()).unwrap_or_default();
     let (mut findings, mut warnings, mut graph) = (vec![], vec![], None);
     if let Some(model) = &model {
-        let m = Machine::new(&model.program, &model.code).with_dead_reset(opts.dead_reset).with_exit_merge(opts.exit_merge);
-        findings = r.findings.iter().map(|f| finding_data(&m, &r.path, f.kind, &f.message, &f.replay, &f.trace)).collect();
+        let m =
+            Machine::new(&model.program, &model.code).with_dead_reset(opts.dead_reset).with_exit_merge(opts.exit_merge);
+        findings =
+            r.findings.iter().map(|f| finding_data(&m, &r.path, f.kind, &f.message, &f.replay, &f.trace)).collect();
         warnings = r.warnings.iter().map(|w| finding_data(&m, &r.path, w.kind, &w.message, &w.replay, &[])).collect();
         let first = r.findings.first().map(|f| &f.replay).or(r.warnings.first().map(|w| &w.replay));
         graph = state_graph(&m, first.map(String::as_str), &r.path);
@@ -91,7 +94,14 @@ fn summary(source: &[String]) -> String {
     lines.join(" ")
 }
 
-fn finding_data(m: &Machine<'_>, model: &str, kind: Kind, message: &str, token: &str, trace: &[TraceStep]) -> FindingData {
+fn finding_data(
+    m: &Machine<'_>,
+    model: &str,
+    kind: Kind,
+    message: &str,
+    token: &str,
+    trace: &[TraceStep],
+) -> FindingData {
     let description = format!("{}: {message}", kind.name());
     let actors = parse_token(token).unwrap_or_default();
     let (steps, views, lost_update) = match m.replay_any_run(|m| m.replay_views(&actors)) {
@@ -133,7 +143,11 @@ pub fn entries(paths: &[std::path::PathBuf]) -> Result<Vec<Entry>, String> {
     let mut out: Vec<Entry> = vec![];
     for p in paths {
         for file in crate::collect_models(std::slice::from_ref(p))? {
-            let rel = if p.is_dir() { file.strip_prefix(p).unwrap_or(&file) } else { Path::new(file.file_name().unwrap_or_default()) };
+            let rel = if p.is_dir() {
+                file.strip_prefix(p).unwrap_or(&file)
+            } else {
+                Path::new(file.file_name().unwrap_or_default())
+            };
             let rel = rel.with_extension("").to_string_lossy().replace('\\', "/");
             if let Some(e) = out.iter().find(|e| e.rel == rel) {
                 return Err(format!(

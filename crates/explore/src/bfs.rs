@@ -6,6 +6,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::store::Store;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use interleave_machine::finding::{dedup_key, Finding, Kind};
@@ -53,11 +54,21 @@ const BATCH: usize = 2048;
 /// narrow frontier, waking the pool costs more than it saves.
 const SMALL_BATCH: usize = 32;
 
+/// One edge of the search graph: an actor's step, possibly followed by a
+/// chain of steps the partial-order reduction takes alone (see
+/// [`interleave_machine::por`]); the states inside a chain are not stored.
+struct Move {
+    actor: Actor,
+    chain: Vec<Actor>,
+    to: State,
+    events: Vec<Event>,
+}
+
 /// What expanding one state gives, before merging.
 enum Expansion {
     Finished,
     /// Each actor that moves, with the state it leads to and its events.
-    Moves(Vec<(Actor, State, Vec<Event>)>),
+    Moves(Vec<Move>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -126,6 +137,9 @@ struct Search<'a, 'p> {
     states: Store,
     /// Parent index and actor of every state but the first.
     parent: Vec<(u32, Actor)>,
+    /// The steps taken alone after that actor's, for the states reached
+    /// through such a chain.
+    chains: FxHashMap<u32, Vec<Actor>>,
     depth: Vec<u32>,
     edges: Vec<(u32, u32)>,
     finished: Vec<u32>,
@@ -142,6 +156,7 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
         limits,
         states: Store::new(limits.hash_compaction),
         parent: vec![(0, Actor::Proc(0))],
+        chains: FxHashMap::default(),
         depth: vec![0],
         edges: vec![],
         finished: vec![],
@@ -179,28 +194,65 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
 /// Each actor that can move in `s` and the state it leads to; none when
 /// the program has finished.
 pub fn moves(m: &Machine<'_>, s: &State) -> Result<Vec<(Actor, State)>, ModelError> {
-    Ok(match successors(m, s)? {
+    Ok(match successors(m, s, false)? {
         Expansion::Finished => vec![],
-        Expansion::Moves(v) => v.into_iter().map(|(a, t, _)| (a, t)).collect(),
+        Expansion::Moves(v) => v.into_iter().map(|mv| (mv.actor, mv.to)).collect(),
     })
 }
 
-/// The successors of one state; runs on any thread.
-fn successors(m: &Machine<'_>, s: &State) -> Result<Expansion, ModelError> {
+/// One step of `a` from `s` (canonical under symmetry), or `None` when
+/// it is blocked.
+fn step(m: &Machine<'_>, s: &State, a: Actor) -> Result<Option<(State, Vec<Event>)>, ModelError> {
+    let mut t = s.clone();
+    let mut ctx = Ctx::default();
+    if let Applied::Blocked(_) = m.apply(&mut t, a, &mut ctx)? {
+        return Ok(None);
+    }
+    if m.symmetry {
+        m.canonicalize(&mut t, &mut ctx)?;
+    }
+    Ok(Some((t, ctx.events)))
+}
+
+/// A step the partial-order reduction takes alone in `s`: one that moves
+/// and reports nothing.
+fn ample_step(m: &Machine<'_>, s: &State) -> Result<Option<(Actor, State)>, ModelError> {
+    for a in m.ample(s) {
+        if let Some((t, events)) = step(m, s, a)? {
+            if events.is_empty() {
+                return Ok(Some((a, t)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The successors of one state; runs on any thread. With `reduce`, every
+/// successor that has an ample step is passed through it, and through the
+/// ample steps after that, to the first state without one: only that state
+/// is stored.
+fn successors(m: &Machine<'_>, s: &State, reduce: bool) -> Result<Expansion, ModelError> {
     if m.finished(s) {
         return Ok(Expansion::Finished);
     }
+    let through = |mut mv: Move| -> Result<Move, ModelError> {
+        while let Some((a, t)) = ample_step(m, &mv.to)? {
+            mv.chain.push(a);
+            mv.to = t;
+        }
+        Ok(mv)
+    };
     let mut moves = vec![];
-    for a in m.actors(s) {
-        let mut t = s.clone();
-        let mut ctx = Ctx::default();
-        if let Applied::Blocked(_) = m.apply(&mut t, a, &mut ctx)? {
-            continue;
+    // only the first state can have an ample step itself
+    if let Some((actor, to)) = if reduce { ample_step(m, s)? } else { None } {
+        moves.push(through(Move { actor, chain: vec![], to, events: vec![] })?);
+        return Ok(Expansion::Moves(moves));
+    }
+    for actor in m.actors(s) {
+        if let Some((to, events)) = step(m, s, actor)? {
+            let mv = Move { actor, chain: vec![], to, events };
+            moves.push(if reduce { through(mv)? } else { mv });
         }
-        if m.symmetry {
-            m.canonicalize(&mut t, &mut ctx)?;
-        }
-        moves.push((a, t, ctx.events));
     }
     Ok(Expansion::Moves(moves))
 }
@@ -223,9 +275,9 @@ impl Search<'_, '_> {
             // a small batch is not worth waking the pool for (the result is
             // the same either way)
             let expanded: Vec<Result<Expansion, ModelError>> = if batch.len() < SMALL_BATCH {
-                batch.iter().map(|s| successors(m, s)).collect()
+                batch.iter().map(|s| successors(m, s, true)).collect()
             } else {
-                pool.install(|| batch.par_iter().map(|s| successors(m, s)).collect())
+                pool.install(|| batch.par_iter().map(|s| successors(m, s, true)).collect())
             };
             for (k, e) in (i..end).zip(expanded) {
                 if let Some(stop) = self.check_limits(k) {
@@ -272,14 +324,17 @@ impl Search<'_, '_> {
             self.note(format!("deadlock:{lines:?}"), Seen { kind: Kind::Deadlock, state: i, step: None });
             return;
         }
-        for (a, t, events) in moves {
+        for Move { actor: a, chain, to, events } in moves {
             for ev in events {
                 self.note_event(i, a, ev);
             }
-            let (j, new) = self.states.insert(t);
+            let (j, new) = self.states.insert(to);
             if new {
                 self.parent.push((i, a));
-                self.depth.push(self.depth[i as usize] + 1);
+                self.depth.push(self.depth[i as usize] + 1 + chain.len() as u32);
+                if !chain.is_empty() {
+                    self.chains.insert(j as u32, chain);
+                }
             }
             self.edges.push((i, j as u32));
         }
@@ -333,6 +388,9 @@ impl Search<'_, '_> {
         let mut path = vec![];
         while i != 0 {
             let (p, a) = self.parent[i as usize];
+            if let Some(chain) = self.chains.get(&i) {
+                path.extend(chain.iter().rev());
+            }
             path.push(a);
             i = p;
         }

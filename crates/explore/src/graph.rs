@@ -170,7 +170,8 @@ impl StateGraph {
     pub fn to_dot(&self, title: &str) -> String {
         let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
         let node = |_, (_, n): (NodeIndex, &Node)| {
-            let mut a = vec![format!("label=\"{}\"", quote(&n.label)), "shape=box".to_string(), "fontsize=10".to_string()];
+            let mut a =
+                vec![format!("label=\"{}\"", quote(&n.label)), "shape=box".to_string(), "fontsize=10".to_string()];
             if n.on_path {
                 a.push("color=\"#c00000\" penwidth=2".to_string());
             }
@@ -194,10 +195,13 @@ impl StateGraph {
             a.join(" ")
         };
         let dot = Dot::with_attr_getters(&self.graph, &[Config::NodeNoLabel, Config::EdgeNoLabel], &edge, &node);
-        let legend = if self.whole { "every state (no symmetry reduction)" } else { "the states along the interleaving and their successors" };
-        let title = format!(
-            "{title}: {legend}; red: the first finding's interleaving; double border: finished; filled: stuck"
-        );
+        let legend = if self.whole {
+            "every state (no symmetry reduction)"
+        } else {
+            "the states along the interleaving and their successors"
+        };
+        let title =
+            format!("{title}: {legend}; red: the first finding's interleaving; double border: finished; filled: stuck");
         let head = format!("digraph {{\n    labelloc=t fontsize=11 label=\"{}\"\n", quote(&title));
         format!("{dot:?}").replacen("digraph {\n", &head, 1)
     }

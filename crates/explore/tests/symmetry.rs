@@ -67,7 +67,10 @@ fn a_handle_that_goes_anywhere_else_turns_symmetry_off() {
 #[test]
 fn a_child_that_prints_its_number_is_still_alike() {
     let main = TUTORIAL.replace("p = Process(target=work", "p = Process(target=show");
-    let src_head = HEAD.replace("if __name__", "def show(d, i):\n    temp = d['n']\n    d['n'] = temp + 1\n    print(f'worker {i}')\n\nif __name__");
+    let src_head = HEAD.replace(
+        "if __name__",
+        "def show(d, i):\n    temp = d['n']\n    d['n'] = temp + 1\n    print(f'worker {i}')\n\nif __name__",
+    );
     let src = format!("{src_head}{main}");
     let program = interleave_lang::parse("t.py", &src).unwrap();
     let code = compile(&program).unwrap();
@@ -87,7 +90,7 @@ fn a_child_that_prints_its_number_is_still_alike() {
 
 #[test]
 fn queue_items_keep_their_value_when_a_get_is_used() {
-    let src = format!(
+    let src = String::from(
         "from multiprocessing import Process, Queue\n\n\
 def put(q, i):\n    q.put(i)\n\n\
 if __name__ == '__main__':\n    q = Queue()\n    procs = []\n    for i in range(2):\n        p = Process(target=put, args=(q, i))\n        p.start()\n        procs.append(p)\n    for p in procs:\n        p.join()\n    print(sorted([q.get(), q.get()]))\n"

@@ -113,6 +113,8 @@ pub struct Compiled {
     pub exit_unobservable: bool,
     /// Whether and how children may be treated as interchangeable.
     pub sym: crate::symmetry::SymInfo,
+    /// What the partial-order reduction may rely on ([`crate::por`]).
+    pub por: crate::por::PorInfo,
 }
 
 impl Compiled {

@@ -37,10 +37,12 @@ pub fn compile(p: &Program) -> Result<Compiled, ModelError> {
         live: Default::default(),
         exit_unobservable: false,
         sym: Default::default(),
+        por: Default::default(),
     };
     c.live = crate::liveness::Live::of(&c);
     c.exit_unobservable = exit_unobservable(&c);
     c.sym = crate::symmetry::analyse(&c);
+    c.por = crate::por::analyse(&c);
     if c.sym.eligible {
         c.live = std::mem::take(&mut c.live).with_reduced(&c);
     }

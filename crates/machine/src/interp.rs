@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use crate::code::{Compiled, MODULE};
 use crate::ir::{ExcType, Program, Span};
+use crate::shared_ptr::Shared;
 use crate::value::{Exception, OpError, Pid, Value};
 use crate::world::{Loc, Poll, Status, Wait, World};
-use crate::shared_ptr::Shared;
 use crate::ModelError;
 
 /// Instructions a process may run between two visible operations before
@@ -154,6 +154,9 @@ pub struct Machine<'p> {
     /// run prints what a child prints. On only where
     /// [`crate::symmetry::analyse`] allows it, and with the exit merge.
     pub symmetry: bool,
+    /// Take a child's unnoticeable tail steps alone, where the program
+    /// allows it ([`crate::por`]). Off by default.
+    pub por: bool,
 }
 
 pub(crate) struct Run<'a, 'p> {
@@ -168,7 +171,7 @@ pub(crate) struct Run<'a, 'p> {
 
 impl<'p> Machine<'p> {
     pub fn new(program: &'p Program, code: &'p Compiled) -> Machine<'p> {
-        Machine { program, code, dead_reset: true, exit_merge: code.exit_unobservable, symmetry: false }
+        Machine { program, code, dead_reset: true, exit_merge: code.exit_unobservable, symmetry: false, por: false }
     }
 
     pub fn with_dead_reset(self, on: bool) -> Machine<'p> {
@@ -186,6 +189,12 @@ impl<'p> Machine<'p> {
     /// is on), or off.
     pub fn with_symmetry(self, on: bool) -> Machine<'p> {
         Machine { symmetry: on && self.exit_merge && self.code.sym.eligible, ..self }
+    }
+
+    /// Turns the partial-order reduction on where the program allows it
+    /// (see [`crate::por`]), or off.
+    pub fn with_por(self, on: bool) -> Machine<'p> {
+        Machine { por: on && self.code.por.eligible, ..self }
     }
 
     /// The initial state: the main process before its first visible step.

@@ -22,6 +22,7 @@
 //!   answer, also after the main process has ended.
 
 mod builtins;
+pub mod canon;
 pub mod code;
 pub mod compile;
 mod exec;
@@ -29,8 +30,8 @@ pub mod finding;
 pub mod footprint;
 pub mod interp;
 pub mod ir;
-pub mod canon;
 pub mod liveness;
+pub mod por;
 mod shared;
 pub mod shared_ptr;
 pub mod symmetry;

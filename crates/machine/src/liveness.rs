@@ -79,7 +79,7 @@ pub struct Reduced {
     pub sized: Vec<Slots>,
 }
 
-fn successors(pc: usize, instr: &Instr) -> Vec<usize> {
+pub(crate) fn successors(pc: usize, instr: &Instr) -> Vec<usize> {
     match instr {
         Instr::Jump(t) => vec![*t as usize],
         Instr::JumpIfFalse(t)

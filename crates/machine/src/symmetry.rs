@@ -177,8 +177,7 @@ fn handles_stay_put(c: &Compiled, handles: &[Slot], lists: &[Slot], loops: &[Joi
                 !take
                     && (is_method(next, &["start", "join"], 0)
                         || matches!(next, Some(Instr::SetAttr(a)) if &**a == "daemon")
-                        || (prev.is_some_and(|l| lists.contains(&l))
-                            && is_method(next, &["append"], 1)))
+                        || (prev.is_some_and(|l| lists.contains(&l)) && is_method(next, &["append"], 1)))
             } else if lists.contains(&s) {
                 !take
                     && ((next_slot.is_some_and(|v| handles.contains(&v)) && appends(next_slot))
@@ -286,4 +285,3 @@ pub fn queue_items_unseen(c: &Compiled) -> bool {
 pub fn put_item(code: &Code, pc: usize) -> bool {
     is_method(code.instrs.get(pc + 1), &["put", "put_nowait"], 1)
 }
-

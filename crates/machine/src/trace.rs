@@ -134,10 +134,7 @@ impl Machine<'_> {
     /// Runs a replay `f` of a token from any run: a token from a run with
     /// the exit merge off has the exits as steps of their own, so it is
     /// tried that way when it does not fit this machine.
-    pub fn replay_any_run<T>(
-        &self,
-        f: impl Fn(&Machine<'_>) -> Result<T, ReplayError>,
-    ) -> Result<T, ReplayError> {
+    pub fn replay_any_run<T>(&self, f: impl Fn(&Machine<'_>) -> Result<T, ReplayError>) -> Result<T, ReplayError> {
         f(self).or_else(|e| match e {
             ReplayError::Model(_) => Err(e),
             _ if self.exit_merge => f(&self.with_exit_merge(false)),

@@ -29,10 +29,8 @@ pub fn render_index(models: &[(String, ModelData)], command: &str, links: impl F
     for (rel, d) in models {
         let found: Vec<&str> = d.found.iter().map(|k| k.name()).collect();
         let found = if found.is_empty() { "none".to_string() } else { found.join(", ") };
-        let files: Vec<String> = links(rel)
-            .iter()
-            .map(|f| format!("[{}]({f})", f.rsplit('.').next().unwrap_or(f)))
-            .collect();
+        let files: Vec<String> =
+            links(rel).iter().map(|f| format!("[{}]({f})", f.rsplit('.').next().unwrap_or(f))).collect();
         let _ = writeln!(
             out,
             "| `{rel}` | {} | {} | {} | {found} | {} | {} |",

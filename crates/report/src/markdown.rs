@@ -69,7 +69,8 @@ fn kinds(ks: &[Kind]) -> String {
 }
 
 fn outcomes(out: &mut String, d: &ModelData) {
-    let what = if d.exhaustive { "every outcome the program can have" } else { "outcomes seen before the search stopped" };
+    let what =
+        if d.exhaustive { "every outcome the program can have" } else { "outcomes seen before the search stopped" };
     if d.outcomes.is_empty() && d.runs.is_none() {
         let why = if d.exhaustive { "no interleaving ends" } else { "no interleaving ended before the search stopped" };
         let _ = writeln!(out, "## Outcomes\n\nNone: {why}.\n");
@@ -84,22 +85,31 @@ fn outcomes(out: &mut String, d: &ModelData) {
             }
         }
         Some(r) => {
-            let _ = writeln!(out, "| main prints | exit | predicted | real runs ({} × {}) | status |", r.runs, r.backend);
+            let _ =
+                writeln!(out, "| main prints | exit | predicted | real runs ({} × {}) | status |", r.runs, r.backend);
             let _ = writeln!(out, "|---|---|---|---|---|");
             for o in &d.outcomes {
                 let row = r.rows.iter().find(|x| x.main_output == o.main_output && x.exit == o.exit);
                 let n = row.map_or(0, |x| x.count);
                 let _ = writeln!(out, "| {} | {} | yes | {n} | predicted |", printed(&o.main_output), o.exit);
             }
-            for x in r.rows.iter().filter(|x| !d.outcomes.iter().any(|o| o.main_output == x.main_output && o.exit == x.exit)) {
-                let _ = writeln!(out, "| {} | {} | no | {} | **{}** |", printed(&x.main_output), x.exit, x.count, x.status);
+            for x in
+                r.rows.iter().filter(|x| !d.outcomes.iter().any(|o| o.main_output == x.main_output && o.exit == x.exit))
+            {
+                let _ =
+                    writeln!(out, "| {} | {} | no | {} | **{}** |", printed(&x.main_output), x.exit, x.count, x.status);
             }
             if r.hangs > 0 {
                 let predicted = if r.hangs_status == "predicted" { "yes" } else { "no" };
-                let _ = writeln!(out, "| (timed out: never ended) | - | {predicted} | {} | {} |", r.hangs, r.hangs_status);
+                let _ =
+                    writeln!(out, "| (timed out: never ended) | - | {predicted} | {} | {} |", r.hangs, r.hangs_status);
             }
             if r.unexplained > 0 {
-                let _ = writeln!(out, "\n**{} unexplained**: reality did what the model says is impossible.", r.unexplained);
+                let _ = writeln!(
+                    out,
+                    "\n**{} unexplained**: reality did what the model says is impossible.",
+                    r.unexplained
+                );
             }
         }
     }

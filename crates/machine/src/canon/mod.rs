@@ -54,8 +54,8 @@ use crate::value::{Iter, ObjId, Pid, Value};
 use crate::world::{Object, Status, World, PIPE_CAPACITY};
 
 mod sort;
-use sort::{keyed_classes, rename, sort_children};
 use crate::ModelError;
+use sort::{keyed_classes, rename, sort_children};
 
 /// The writer of a pipe item nobody needs to know the writer of.
 const NOBODY: Pid = Pid::MAX;
@@ -258,7 +258,8 @@ impl Machine<'_> {
         if exited_child(w, *target).is_some() {
             return;
         }
-        let (mut done, mut running): (Vec<ObjId>, Vec<ObjId>) = ids.iter().partition(|h| exited_child(w, **h).is_some());
+        let (mut done, mut running): (Vec<ObjId>, Vec<ObjId>) =
+            ids.iter().partition(|h| exited_child(w, **h).is_some());
         done.sort_unstable();
         running.sort_unstable();
         let new_target = running[0];
@@ -382,14 +383,18 @@ fn join_order(sym: &crate::symmetry::SymInfo, s: &State) -> Vec<ObjId> {
     if sym.join_loops.iter().any(|l| l.func == f.func && l.join_pc == f.pc) {
         if let Some(Value::Iter(it)) = f.stack.len().checked_sub(2).map(|i| &f.stack[i]) {
             if let Iter::Seq(xs, i) = &**it {
-                return ids(&Value::List(std::sync::Arc::new(xs[(*i as usize).saturating_sub(1).min(xs.len())..].to_vec())));
+                return ids(&Value::List(std::sync::Arc::new(
+                    xs[(*i as usize).saturating_sub(1).min(xs.len())..].to_vec(),
+                )));
             }
         }
     }
     for l in &sym.free_lists {
         let v = match *l {
             Slot::Global(g) => main.globals.get(g as usize),
-            Slot::Local(func, i) => main.frames.iter().rev().find(|f| f.func == func).and_then(|f| f.locals.get(i as usize)),
+            Slot::Local(func, i) => {
+                main.frames.iter().rev().find(|f| f.func == func).and_then(|f| f.locals.get(i as usize))
+            }
         };
         if let Some(v @ Value::List(_)) = v {
             return ids(v);

@@ -151,7 +151,8 @@ pub(super) fn rename(s: &mut State, perm: &Perm, sym: &crate::symmetry::SymInfo)
     if !handles.is_empty() {
         for (pid, p) in procs.iter_mut().enumerate() {
             // handles are only ever in main's frames and in these globals
-            let in_frames = pid == 0 && p.frames.iter().any(|f| f.locals.iter().chain(&f.stack).any(|v| mentions(v, &handles)));
+            let in_frames =
+                pid == 0 && p.frames.iter().any(|f| f.locals.iter().chain(&f.stack).any(|v| mentions(v, &handles)));
             let globals: Vec<usize> = sym
                 .handle_globals
                 .iter()
