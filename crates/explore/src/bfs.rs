@@ -262,10 +262,8 @@ impl Search<'_, '_> {
     /// then merged one state after the other in index order, exactly as a
     /// sequential search would, so results never depend on the threads.
     fn run(&mut self) -> Result<Option<StopReason>, ModelError> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.limits.threads)
-            .build()
-            .map_err(|e| ModelError::new(Default::default(), &format!("cannot start search threads: {e}")))?;
+        // started at the first batch worth it: a small model never needs it
+        let mut pool: Option<rayon::ThreadPool> = None;
         let bar = crate::progress::Bar::new(self.limits.progress);
         let mut i = 0usize;
         while i < self.states.len() {
@@ -277,6 +275,14 @@ impl Search<'_, '_> {
             let expanded: Vec<Result<Expansion, ModelError>> = if batch.len() < SMALL_BATCH {
                 batch.iter().map(|s| successors(m, s, true)).collect()
             } else {
+                let pool = match &mut pool {
+                    Some(p) => p,
+                    None => {
+                        pool.insert(rayon::ThreadPoolBuilder::new().num_threads(self.limits.threads).build().map_err(
+                            |e| ModelError::new(Default::default(), &format!("cannot start search threads: {e}")),
+                        )?)
+                    }
+                };
                 pool.install(|| batch.par_iter().map(|s| successors(m, s, true)).collect())
             };
             for (k, e) in (i..end).zip(expanded) {
