@@ -188,8 +188,18 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
         executions: 0,
         hash_compaction,
     };
+    // freeing a large visited set takes a while (a tenth of a big search):
+    // it need not hold up the answer
+    if s.states.len() > LARGE {
+        let (states, parent, edges) = (s.states, s.parent, s.edges);
+        std::thread::spawn(move || drop((states, parent, edges)));
+        return Ok(Explored { exhaustive, stopped_by, findings, warnings, outcomes: s.outcomes, stats });
+    }
     Ok(Explored { exhaustive, stopped_by, findings, warnings, outcomes: s.outcomes, stats })
 }
+
+/// A visited set this large is freed on a thread of its own.
+const LARGE: usize = 100_000;
 
 /// Each actor that can move in `s` and the state it leads to; none when
 /// the program has finished.
@@ -265,15 +275,27 @@ impl Search<'_, '_> {
         // started at the first batch worth it: a small model never needs it
         let mut pool: Option<rayon::ThreadPool> = None;
         let bar = crate::progress::Bar::new(self.limits.progress);
+        let m = self.m;
+        // the next state to expand, and a batch expanded but not yet merged
         let mut i = 0usize;
-        while i < self.states.len() {
+        let mut pending: Option<(usize, Vec<Result<Expansion, ModelError>>)> = None;
+        loop {
+            // the states stored so far beyond those expanded: expanded
+            // while the pending batch is merged (their successors do not
+            // depend on the merge, and merging stays in index order)
             let end = self.states.len().min(i + BATCH);
-            let m = self.m;
-            let batch: Vec<&State> = (i..end).map(|k| self.states.get(k)).collect();
-            // a small batch is not worth waking the pool for (the result is
-            // the same either way)
-            let expanded: Vec<Result<Expansion, ModelError>> = if batch.len() < SMALL_BATCH {
+            let batch: Vec<State> = (i..end).map(|k| self.states.get(k).clone()).collect();
+            if batch.is_empty() && pending.is_none() {
+                break;
+            }
+            let expand = |batch: &[State]| -> Vec<Result<Expansion, ModelError>> {
                 batch.iter().map(|s| successors(m, s, true)).collect()
+            };
+            let (expanded, stop) = if batch.len() < SMALL_BATCH {
+                // a small batch is not worth waking the pool for (the result
+                // is the same either way)
+                let stop = self.merge_batch(pending.take(), &bar)?;
+                (expand(&batch), stop)
             } else {
                 let pool = match &mut pool {
                     Some(p) => p,
@@ -283,20 +305,45 @@ impl Search<'_, '_> {
                         )?)
                     }
                 };
-                pool.install(|| batch.par_iter().map(|s| successors(m, s, true)).collect())
+                let pending = pending.take();
+                let (expanded, stop) = pool.install(|| {
+                    rayon::join(
+                        || batch.par_iter().map(|s| successors(m, s, true)).collect(),
+                        || self.merge_batch(pending, &bar),
+                    )
+                });
+                (expanded, stop?)
             };
-            for (k, e) in (i..end).zip(expanded) {
-                if let Some(stop) = self.check_limits(k) {
-                    bar.finish();
-                    return Ok(Some(stop));
-                }
-                self.merge(k as u32, e?);
+            if let Some(stop) = stop {
+                bar.finish();
+                return Ok(Some(stop));
             }
-            self.states.expanded(end);
-            i = end;
-            bar.update(self.states.len(), i, self.depth[i - 1], self.start.elapsed().as_secs_f64());
+            if !batch.is_empty() {
+                pending = Some((i, expanded));
+                i = end;
+            }
         }
         bar.finish();
+        Ok(None)
+    }
+
+    /// Merges an expanded batch that starts at state `first`, in index
+    /// order; stops where a bound is hit.
+    fn merge_batch(
+        &mut self,
+        batch: Option<(usize, Vec<Result<Expansion, ModelError>>)>,
+        bar: &crate::progress::Bar,
+    ) -> Result<Option<StopReason>, ModelError> {
+        let Some((first, expanded)) = batch else { return Ok(None) };
+        let end = first + expanded.len();
+        for (k, e) in (first..end).zip(expanded) {
+            if let Some(stop) = self.check_limits(k) {
+                return Ok(Some(stop));
+            }
+            self.merge(k as u32, e?);
+        }
+        self.states.expanded(end);
+        bar.update(self.states.len(), end, self.depth[end - 1], self.start.elapsed().as_secs_f64());
         Ok(None)
     }
 

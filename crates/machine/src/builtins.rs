@@ -268,12 +268,37 @@ fn isinstance(v: &Value, ty: &Value) -> bool {
     }
 }
 
+/// Texts evaluated lately, per thread: the search evaluates the same few
+/// file contents again in state after state.
+const EVAL_MEMO: usize = 4096;
+
+thread_local! {
+    static EVALUATED: std::cell::RefCell<rustc_hash::FxHashMap<(Arc<str>, bool), OpResult<Value>>> =
+        Default::default();
+}
+
 /// `eval` / `ast.literal_eval` of a Python literal, parsed by the same
 /// parser as the model. A syntax error is raised as Python raises it.
 pub(crate) fn literal_eval(src: &Value, is_eval: bool) -> OpResult<Value> {
     let Value::Str(s) = src else {
         return Err(type_err("eval() arg 1 must be a string"));
     };
+    let key = (s.clone(), is_eval);
+    if let Some(r) = EVALUATED.with(|m| m.borrow().get(&key).cloned()) {
+        return r;
+    }
+    let r = parse_literal(src, s, is_eval);
+    EVALUATED.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= EVAL_MEMO {
+            m.clear();
+        }
+        m.insert(key, r.clone());
+    });
+    r
+}
+
+fn parse_literal(src: &Value, s: &str, is_eval: bool) -> OpResult<Value> {
     let text = s.trim_start_matches([' ', '\t']);
     let parsed = match ruff_python_parser::parse_expression(text) {
         Ok(p) => p,
