@@ -272,9 +272,10 @@ fn isinstance(v: &Value, ty: &Value) -> bool {
 /// file contents again in state after state.
 const EVAL_MEMO: usize = 4096;
 
+type EvalMemo = rustc_hash::FxHashMap<(Arc<str>, bool), OpResult<Value>>;
+
 thread_local! {
-    static EVALUATED: std::cell::RefCell<rustc_hash::FxHashMap<(Arc<str>, bool), OpResult<Value>>> =
-        Default::default();
+    static EVALUATED: std::cell::RefCell<EvalMemo> = Default::default();
 }
 
 /// `eval` / `ast.literal_eval` of a Python literal, parsed by the same
