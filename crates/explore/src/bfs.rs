@@ -472,7 +472,12 @@ impl Search<'_, '_> {
             })?;
             let tok = token(&path);
             let f = match &seen.step {
-                Some((_, ev)) => self.m.event_finding(&r, &ev.with_pids(&to_real), tok),
+                Some((_, ev)) => {
+                    let f = self.m.event_finding(&r, &ev.with_pids(&to_real), tok);
+                    // under the reduction main starts every child first
+                    let shorter = if self.m.por { faithful.fewer_starts(&path, &f) } else { None };
+                    shorter.unwrap_or(f)
+                }
                 None => {
                     let message = match seen.kind {
                         Kind::Hang => self.m.hang_message(&r.state),

@@ -196,7 +196,7 @@ impl StateGraph {
         };
         let dot = Dot::with_attr_getters(&self.graph, &[Config::NodeNoLabel, Config::EdgeNoLabel], &edge, &node);
         let legend = if self.whole {
-            "every state (no symmetry reduction)"
+            "every state (no symmetry or partial-order reduction)"
         } else {
             "the states along the interleaving and their successors"
         };

@@ -1,6 +1,6 @@
-//! Partial-order reduction for the tail of a child: its `put()`s into a
-//! queue that nobody reads while it lives, its feeder's writes, and its
-//! exit.
+//! Partial-order reduction for main's `start()`s and for the tail of a
+//! child: its `put()`s into a queue that nobody reads while it lives, its
+//! feeder's writes, and its exit.
 //!
 //! In the tutorial's shape (children `put()` results, main joins them all
 //! in a join-all loop and only then drains the queue), every child sits,
@@ -48,24 +48,31 @@
 //!   each of them before reading): every order ends the same, or in a
 //!   deadlock;
 //! - a child's final exit, once its feeders have flushed: only main's
-//!   `join()` can see it, and that join cannot happen before it.
+//!   `join()` can see it, and that join cannot happen before it;
+//! - main's `start()` of a child: nothing a child does touches main's
+//!   variables, the new process or the process table in a way a start
+//!   changes (children start, join and inspect no process).
 //!
 //! The step is taken alone only when it makes progress and reports
 //! nothing (no finding event); otherwise the state is expanded in full.
 //! The *cycle proviso* (no step may be put off forever around a cycle)
 //! holds because none of these steps lies on a cycle: each moves a child
-//! forward in loop-free code, drains its buffer for good, or ends it.
+//! forward in loop-free code, drains its buffer for good, ends a child, or
+//! adds one.
 //!
 //! Terminal states (outcomes, deadlocks) and every finding kind stay
-//! reachable. A finding's trace may take some of these tail steps earlier
-//! than the trace found without the reduction, never more of them: none is
-//! needed before a finding, and a trace holds a child's tail only when the
-//! finding comes after it. (Main's `start()` commutes with every child's
-//! step too, but taking it alone makes main start every child before any
-//! moves, and a crash trace then shows starts of children it does not
-//! need: 3 to 5 steps longer on the ticket twins. It is not reduced.)
+//! reachable. A finding's trace may take some tail steps earlier than the
+//! trace found without the reduction, never more of them: a trace holds a
+//! child's tail only when the finding comes after it. Main's starts are
+//! different: taken alone, main starts every child before any moves, and
+//! a crash that needs two buyers would show the starts of all ten.
+//! [`Machine::fewer_starts`] shortens such a trace again: the children that
+//! move are renamed to the first of their twins, main's later starts are
+//! dropped, and the shorter schedule is kept when its replay shows the same
+//! finding.
 
 use crate::code::{Code, Compiled, Instr, MODULE};
+use crate::finding::Finding;
 use crate::interp::{ExitStage, Machine, Proc};
 use crate::liveness::successors;
 use crate::symmetry::{queue_items_unseen, run_by_main, JoinLoop, Slot};
@@ -239,11 +246,24 @@ impl Machine<'_> {
         }
         let mut out = self.actors(s);
         out.retain(|a| match *a {
-            Actor::Proc(p) => p != 0 && self.tail_step(&s.world, &s.procs[p as usize]),
+            Actor::Proc(0) => self.starts_child(&s.world, main),
+            Actor::Proc(p) => self.tail_step(&s.world, &s.procs[p as usize]),
             Actor::Feeder(p, q) => p != 0 && info.items_unseen && plain_queue(&s.world, q),
             Actor::Signal(_) => false,
         });
         Some(out)
+    }
+
+    /// Main about to start a child: no other process can see it before it
+    /// happens (only main starts, joins or looks at processes).
+    fn starts_child(&self, w: &World, main: &Proc) -> bool {
+        let Some(f) = main.frames.last() else { return false };
+        match &self.code.code(f.func).instrs[f.pc as usize] {
+            Instr::CallMethod { name, nargs: 0, kw } if &**name == "start" && kw.is_empty() => {
+                matches!(f.stack.last(), Some(Value::Obj(id)) if matches!(w.objects.get(*id as usize).map(|o| &**o), Some(Object::Process(ph)) if ph.pid.is_none()))
+            }
+            _ => false,
+        }
     }
 
     /// A child about to `put()` into an unbounded plain queue, or to exit.
@@ -264,5 +284,107 @@ impl Machine<'_> {
             }
             _ => false,
         }
+    }
+}
+
+/// `Process-3` and `step 12` with the numbers taken out: a finding's
+/// message names processes and steps, which renaming and dropping steps
+/// change.
+fn without_numbers(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while !rest.is_empty() {
+        let tag = ["Process-", "step "].into_iter().find(|t| rest.starts_with(t));
+        if let Some(t) = tag {
+            out.push_str(t);
+            out.push('#');
+            rest = rest[t.len()..].trim_start_matches(|c: char| c.is_ascii_digit());
+        } else {
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+impl Machine<'_> {
+    /// A shorter schedule for a finding found with the reduction: main
+    /// takes its `start()`s alone, so it starts every child before any
+    /// moves, and a finding that needs two children shows the starts of
+    /// all. The children that move are renamed to the first of their twins
+    /// (same function, same daemon flag) in start order, main's starts
+    /// after the last child still needed are dropped, and the result is
+    /// kept when its replay (on this machine) shows the same finding at its
+    /// last step.
+    pub fn fewer_starts(&self, path: &[Actor], f: &Finding) -> Option<Finding> {
+        let mut procs = vec![];
+        let end = self.replay_observed(path, |s| procs.push(s.procs.len() as Pid)).ok()?.state;
+        let n = *procs.last()? as usize;
+        let moves = |c: Pid| {
+            path.iter().any(|a| matches!(*a, Actor::Proc(p) | Actor::Feeder(p, _) | Actor::Signal(p) if p == c))
+        };
+        let class = |c: usize| {
+            let m = &end.world.procs[c];
+            let target = match m.handle.map(|h| &*end.world.objects[h as usize]) {
+                Some(Object::Process(ph)) => Some(ph.target.clone()),
+                _ => None,
+            };
+            (target, m.daemon)
+        };
+        // each class's moving children go to its first slots, in order
+        let mut to: Vec<Pid> = (0..n as Pid).collect();
+        let mut done = vec![false; n];
+        for c in 1..n {
+            if done[c] {
+                continue;
+            }
+            let members: Vec<usize> = (c..n).filter(|d| class(*d) == class(c)).collect();
+            let (moving, idle): (Vec<usize>, Vec<usize>) = members.iter().partition(|d| moves(**d as Pid));
+            for (slot, d) in members.iter().zip(moving.iter().chain(&idle)) {
+                to[*d] = *slot as Pid;
+                done[*slot] = true;
+            }
+        }
+        let needed = (1..n).filter(|c| moves(*c as Pid)).map(|c| to[c]).max().unwrap_or(0);
+        // main's steps that start only children after the last one needed
+        let keep: Vec<bool> = path
+            .iter()
+            .enumerate()
+            .map(|(i, a)| *a != Actor::Proc(0) || procs[i] == procs[i + 1] || procs[i] <= needed)
+            .collect();
+        if keep.iter().all(|k| *k) {
+            return None;
+        }
+        let rename = |p: Pid| to[p as usize];
+        let short: Vec<Actor> = path
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(a, _)| match *a {
+                Actor::Proc(p) => Actor::Proc(rename(p)),
+                Actor::Feeder(p, q) => Actor::Feeder(rename(p), q),
+                Actor::Signal(p) => Actor::Signal(rename(p)),
+            })
+            .collect();
+        let r = self.replay(&short).ok()?;
+        let last = short.len() - 1;
+        let want = without_numbers(&f.message);
+        r.events
+            .iter()
+            .filter(|(i, _)| *i == last)
+            .map(|(_, ev)| self.event_finding(&r, ev, crate::system::token(&short)))
+            .find(|g| g.kind == f.kind && without_numbers(&g.message) == want)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_in_names_and_steps_are_taken_out() {
+        assert_eq!(
+            super::without_numbers("Process-10 read it at step 12, Process-2 wrote at step 3 (line 21)"),
+            "Process-# read it at step #, Process-# wrote at step # (line 21)"
+        );
     }
 }
