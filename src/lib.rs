@@ -150,7 +150,9 @@ struct Run {
 }
 
 fn explore_run(m: &Machine<'_>, limits: &Limits) -> Result<Run, ModelError> {
-    let ex = interleave_explore::explore(m, limits)?;
+    let ex = interleave_explore::explore(m, limits);
+    release_memory();
+    let ex = ex?;
     Ok(Run {
         exhaustive: ex.exhaustive,
         stopped_by: ex.stopped_by.map(|s| s.describe(limits)),
@@ -159,6 +161,15 @@ fn explore_run(m: &Machine<'_>, limits: &Limits) -> Result<Run, ModelError> {
         outcomes: ex.outcomes.into_iter().collect(),
         stats: Stats { seconds: (ex.stats.seconds * 1000.0).round() / 1000.0, ..ex.stats },
     })
+}
+
+/// Gives the memory a finished search freed back to the system. mimalloc
+/// (the binary's allocator) keeps freed pages for reuse otherwise, and the
+/// next model's peak memory would start from this one's.
+fn release_memory() {
+    // SAFETY: mi_collect only walks mimalloc's own heaps; it is a no-op
+    // for memory mimalloc does not manage (tests use the system allocator).
+    unsafe { libmimalloc_sys::mi_collect(true) }
 }
 
 fn stateless_run(r: EngineRun) -> Run {

@@ -188,18 +188,8 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
         executions: 0,
         hash_compaction,
     };
-    // freeing a large visited set takes a while (a tenth of a big search):
-    // it need not hold up the answer
-    if s.states.len() > LARGE {
-        let (states, parent, edges) = (s.states, s.parent, s.edges);
-        std::thread::spawn(move || drop((states, parent, edges)));
-        return Ok(Explored { exhaustive, stopped_by, findings, warnings, outcomes: s.outcomes, stats });
-    }
     Ok(Explored { exhaustive, stopped_by, findings, warnings, outcomes: s.outcomes, stats })
 }
-
-/// A visited set this large is freed on a thread of its own.
-const LARGE: usize = 100_000;
 
 /// Each actor that can move in `s` and the state it leads to; none when
 /// the program has finished.
