@@ -208,6 +208,16 @@ impl Machine<'_> {
         if main.exit.is_some() || frame.func != MODULE || !*info.before_exit.get(frame.pc as usize)? {
             return None;
         }
+        let mut out = self.actors(s);
+        out.retain(|a| match *a {
+            Actor::Proc(0) => self.starts_child(&s.world, main),
+            Actor::Proc(p) => self.tail_step(&s.world, &s.procs[p as usize]),
+            Actor::Feeder(p, q) => p != 0 && info.items_unseen && plain_queue(&s.world, q),
+            Actor::Signal(_) => false,
+        });
+        if out.is_empty() {
+            return None;
+        }
         // the list, while main still reads it; inside the loop, its
         // iterator (the variable may be cleared by then: it is dead)
         let list = match info.list? {
@@ -241,17 +251,7 @@ impl Machine<'_> {
         in_list.sort_unstable();
         in_list.dedup();
         // every child ever started is in the list
-        if in_list.len() + 1 != s.world.procs.len() {
-            return None;
-        }
-        let mut out = self.actors(s);
-        out.retain(|a| match *a {
-            Actor::Proc(0) => self.starts_child(&s.world, main),
-            Actor::Proc(p) => self.tail_step(&s.world, &s.procs[p as usize]),
-            Actor::Feeder(p, q) => p != 0 && info.items_unseen && plain_queue(&s.world, q),
-            Actor::Signal(_) => false,
-        });
-        Some(out)
+        (in_list.len() + 1 == s.world.procs.len()).then_some(out)
     }
 
     /// Main about to start a child: no other process can see it before it
