@@ -159,8 +159,14 @@ fn explore_run(m: &Machine<'_>, limits: &Limits) -> Result<Run, ModelError> {
         findings: ex.findings,
         warnings: ex.warnings,
         outcomes: ex.outcomes.into_iter().collect(),
-        stats: Stats { seconds: (ex.stats.seconds * 1000.0).round() / 1000.0, ..ex.stats },
+        stats: Stats { seconds: tenth_ms(ex.stats.seconds), ..ex.stats },
     })
+}
+
+/// Seconds to a tenth of a millisecond (a small model's whole search takes
+/// about one).
+fn tenth_ms(s: f64) -> f64 {
+    (s * 10_000.0).round() / 10_000.0
 }
 
 /// Gives the memory a finished search freed back to the system. mimalloc
@@ -180,7 +186,7 @@ fn stateless_run(r: EngineRun) -> Run {
         findings,
         warnings,
         outcomes: r.outcomes.into_iter().collect(),
-        stats: Stats { executions: r.executions, seconds: (r.seconds * 1000.0).round() / 1000.0, ..Stats::default() },
+        stats: Stats { executions: r.executions, seconds: tenth_ms(r.seconds), ..Stats::default() },
     }
 }
 
