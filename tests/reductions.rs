@@ -67,15 +67,28 @@ fn small_models() -> Vec<std::path::PathBuf> {
     files
 }
 
+/// Runs every small model with a reduction on and off (`run(path, on)`),
+/// checks [`same_meaning`] and what `also` checks, and names the models
+/// the reduction made smaller.
+fn on_and_off(
+    run: impl Fn(&std::path::Path, bool) -> ModelReport,
+    mut also: impl FnMut(&std::path::Path, &ModelReport, &ModelReport),
+) -> Vec<String> {
+    let mut smaller = vec![];
+    for path in small_models() {
+        let (on, off) = (run(&path, true), run(&path, false));
+        same_meaning(&path, &on, &off);
+        also(&path, &on, &off);
+        if on.stats.states < off.stats.states {
+            smaller.push(path.file_stem().unwrap().to_string_lossy().to_string());
+        }
+    }
+    smaller
+}
+
 #[test]
 fn dead_variable_reset_keeps_outcomes_and_findings() {
-    let mut smaller = 0;
-    for path in small_models() {
-        let on = run(&path, true, 1);
-        let off = run(&path, false, 1);
-        same_meaning(&path, &on, &off);
-        smaller += usize::from(on.stats.states < off.stats.states);
-    }
+    let smaller = on_and_off(|path, on| run(path, on, 1), |_, _, _| {}).len();
     // the reduction must do something, or this test proves nothing (today
     // it shrinks the three producer/consumer sentinel models by 17-27%)
     assert!(smaller >= 3, "the reset made only {smaller} models smaller");
@@ -83,21 +96,18 @@ fn dead_variable_reset_keeps_outcomes_and_findings() {
 
 #[test]
 fn exit_merge_keeps_outcomes_and_findings() {
-    let mut smaller = 0;
-    for path in small_models() {
-        let on = run_with(&path, true, true, Limits::default());
-        let off = run_with(&path, true, false, Limits::default());
-        same_meaning(&path, &on, &off);
-        smaller += usize::from(on.stats.states < off.stats.states);
+    let run = |path: &std::path::Path, on| run_with(path, true, on, Limits::default());
+    let smaller = on_and_off(run, |path, _, off| {
         // a token found with the merge off replays too: the same schedule,
         // shown with the exits merged where they fit, else as steps of
         // their own
         for f in &off.findings {
-            let steps = interleave::replay_file(&path, &f.replay)
+            let steps = interleave::replay_file(path, &f.replay)
                 .unwrap_or_else(|e| panic!("{}: {} does not replay: {e}", path.display(), f.replay));
             assert_eq!(steps.len(), f.trace.len(), "{}", path.display());
         }
-    }
+    })
+    .len();
     // today: every counter and lock twin and more (models that never ask
     // whether a process is alive and whose main never sleeps)
     assert!(smaller >= 10, "the exit merge made only {smaller} models smaller");
@@ -105,45 +115,39 @@ fn exit_merge_keeps_outcomes_and_findings() {
 
 #[test]
 fn symmetry_keeps_outcomes_and_findings() {
-    let mut smaller = 0;
-    for path in small_models() {
-        let on = run_symmetry(&path, true, 1);
-        let off = run_symmetry(&path, false, 1);
-        same_meaning(&path, &on, &off);
-        smaller += usize::from(on.stats.states < off.stats.states);
-        // a trace found under symmetry is a real schedule, and shortest
-        // too, but for main's joins of children that have exited (see
-        // `interleave_machine::canon`): for each kind, its other steps are
-        // never more than in the one found without symmetry
-        let steps = |f: &interleave::machine::finding::Finding| {
-            f.trace.iter().filter(|s| !(s.process == "main" && s.effect.starts_with("joined "))).count()
-        };
-        let shortest = |r: &ModelReport, k| r.findings.iter().filter(|f| f.kind == k).map(steps).min();
-        for f in &on.findings {
-            assert!(shortest(&on, f.kind) <= shortest(&off, f.kind), "{}: {}", path.display(), f.kind.name());
-        }
-    }
+    let smaller = on_and_off(
+        |path, on| run_symmetry(path, on, 1),
+        |path, on, off| {
+            // a trace found under symmetry is a real schedule, and shortest
+            // too, but for main's joins of children that have exited (see
+            // `interleave_machine::canon`): for each kind, its other steps
+            // are never more than in the one found without symmetry
+            let steps = |f: &interleave::machine::finding::Finding| {
+                f.trace.iter().filter(|s| !(s.process == "main" && s.effect.starts_with("joined "))).count()
+            };
+            let shortest = |r: &ModelReport, k| r.findings.iter().filter(|f| f.kind == k).map(steps).min();
+            for f in &on.findings {
+                assert!(shortest(on, f.kind) <= shortest(off, f.kind), "{}: {}", path.display(), f.kind.name());
+            }
+        },
+    )
+    .len();
     // the counters, the ticket twins, the locks ...
     assert!(smaller >= 8, "symmetry made only {smaller} models smaller");
 }
 
 #[test]
 fn partial_order_reduction_keeps_outcomes_and_findings() {
-    let mut smaller = vec![];
-    for path in small_models() {
-        let on = run_por(&path, true);
-        let off = run_por(&path, false);
-        same_meaning(&path, &on, &off);
-        if on.stats.states < off.stats.states {
-            smaller.push(path.file_stem().unwrap().to_string_lossy().to_string());
-        }
-        // the steps taken alone are never needed before a finding, so no
-        // trace grows: for each kind, the shortest found is as short
+    let smaller = on_and_off(run_por, |path, on, off| {
+        // a child's tail steps are never needed before a finding, and the
+        // starts of children a trace does not need are dropped again
+        // (`fewer_starts`), so no trace grows: for each kind, the shortest
+        // found is as short
         let shortest = |r: &ModelReport, k| r.findings.iter().filter(|f| f.kind == k).map(|f| f.trace.len()).min();
         for f in &on.findings {
-            assert_eq!(shortest(&on, f.kind), shortest(&off, f.kind), "{}: {}", path.display(), f.kind.name());
+            assert_eq!(shortest(on, f.kind), shortest(off, f.kind), "{}: {}", path.display(), f.kind.name());
         }
-    }
+    });
     // the ticket twins without the lock: buyers put their number into a
     // queue main drains after joining them all
     for name in ["ticket_nolock", "ticket_nolock_11"] {

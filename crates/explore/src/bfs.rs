@@ -278,14 +278,12 @@ impl Search<'_, '_> {
             if batch.is_empty() && pending.is_none() {
                 break;
             }
-            let expand = |batch: &[State]| -> Vec<Result<Expansion, ModelError>> {
-                batch.iter().map(|s| successors(m, s, true)).collect()
-            };
+            let expand = |s: &State| successors(m, s, true);
             let (expanded, stop) = if batch.len() < SMALL_BATCH {
                 // a small batch is not worth waking the pool for (the result
                 // is the same either way)
                 let stop = self.merge_batch(pending.take(), &bar)?;
-                (expand(&batch), stop)
+                (batch.iter().map(expand).collect(), stop)
             } else {
                 let pool = match &mut pool {
                     Some(p) => p,
@@ -297,10 +295,7 @@ impl Search<'_, '_> {
                 };
                 let pending = pending.take();
                 let (expanded, stop) = pool.install(|| {
-                    rayon::join(
-                        || batch.par_iter().map(|s| successors(m, s, true)).collect(),
-                        || self.merge_batch(pending, &bar),
-                    )
+                    rayon::join(|| batch.par_iter().map(expand).collect(), || self.merge_batch(pending, &bar))
                 });
                 (expanded, stop?)
             };

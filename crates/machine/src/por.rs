@@ -106,12 +106,9 @@ fn jumps_back(code: &Code) -> bool {
     code.instrs.iter().enumerate().any(|(pc, i)| successors(pc, i).iter().any(|t| *t <= pc))
 }
 
+/// A variable of main's module code that `i` loads.
 fn loaded(i: &Instr) -> Option<Slot> {
-    match i {
-        Instr::LoadLocal(l) => Some(Slot::Local(MODULE, *l)),
-        Instr::LoadGlobal(g) => Some(Slot::Global(*g)),
-        _ => None,
-    }
+    crate::symmetry::loaded(MODULE, i)
 }
 
 /// Module pcs main can reach from its start without leaving the loop.
@@ -324,29 +321,15 @@ impl Machine<'_> {
         let moves = |c: Pid| {
             path.iter().any(|a| matches!(*a, Actor::Proc(p) | Actor::Feeder(p, _) | Actor::Signal(p) if p == c))
         };
-        let class = |c: usize| {
-            let m = &end.world.procs[c];
-            let target = match m.handle.map(|h| &*end.world.objects[h as usize]) {
-                Some(Object::Process(ph)) => Some(ph.target.clone()),
-                _ => None,
-            };
-            (target, m.daemon)
-        };
         // each class's moving children go to its first slots, in order
         let mut to: Vec<Pid> = (0..n as Pid).collect();
-        let mut done = vec![false; n];
-        for c in 1..n {
-            if done[c] {
-                continue;
-            }
-            let members: Vec<usize> = (c..n).filter(|d| class(*d) == class(c)).collect();
-            let (moving, idle): (Vec<usize>, Vec<usize>) = members.iter().partition(|d| moves(**d as Pid));
+        for (_, members) in crate::canon::classes(&end) {
+            let (moving, idle): (Vec<Pid>, Vec<Pid>) = members.iter().partition(|d| moves(**d));
             for (slot, d) in members.iter().zip(moving.iter().chain(&idle)) {
-                to[*d] = *slot as Pid;
-                done[*slot] = true;
+                to[*d as usize] = *slot;
             }
         }
-        let needed = (1..n).filter(|c| moves(*c as Pid)).map(|c| to[c]).max().unwrap_or(0);
+        let needed = (1..n as Pid).filter(|c| moves(*c)).map(|c| to[c as usize]).max().unwrap_or(0);
         // main's steps that start only children after the last one needed
         let keep: Vec<bool> = path
             .iter()

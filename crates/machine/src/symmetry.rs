@@ -71,7 +71,7 @@ fn units(c: &Compiled) -> impl Iterator<Item = (u32, &Code)> {
     c.funcs.iter().enumerate().map(|(i, f)| (i as u32, f)).chain(std::iter::once((MODULE, &c.module)))
 }
 
-fn loaded(func: u32, i: &Instr) -> Option<Slot> {
+pub(crate) fn loaded(func: u32, i: &Instr) -> Option<Slot> {
     match i {
         Instr::LoadLocal(l) | Instr::TakeLocal(l) => Some(Slot::Local(func, *l)),
         Instr::LoadGlobal(g) => Some(Slot::Global(*g)),

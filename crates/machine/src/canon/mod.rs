@@ -55,6 +55,7 @@ use crate::world::{Object, Status, World, PIPE_CAPACITY};
 
 mod sort;
 use crate::ModelError;
+pub(crate) use sort::classes;
 use sort::{keyed_classes, rename, sort_children};
 
 /// The writer of a pipe item nobody needs to know the writer of.

@@ -84,8 +84,9 @@ pub(super) fn keyed_classes(s: &State) -> Vec<KeyedClass> {
         .collect()
 }
 
-/// Children of main grouped by target function and daemon flag.
-fn classes(s: &State) -> Vec<((&Value, bool), Vec<Pid>)> {
+/// Children of main grouped by target function and daemon flag, each
+/// class ascending, classes in order of their first member.
+pub(crate) fn classes(s: &State) -> Vec<((&Value, bool), Vec<Pid>)> {
     let mut classes: Vec<((&Value, bool), Vec<Pid>)> = vec![];
     for c in 1..s.procs.len() {
         let m = &s.world.procs[c];
