@@ -211,6 +211,7 @@ fn step(m: &Machine<'_>, s: &State, a: Actor) -> Result<Option<(State, Vec<Event
     if m.symmetry {
         m.canonicalize(&mut t, &mut ctx)?;
     }
+    t.warm();
     Ok(Some((t, ctx.events)))
 }
 
@@ -274,7 +275,7 @@ impl Search<'_, '_> {
             // while the pending batch is merged (their successors do not
             // depend on the merge, and merging stays in index order)
             let end = self.states.len().min(i + BATCH);
-            let batch: Vec<State> = (i..end).map(|k| self.states.get(k).clone()).collect();
+            let batch: Vec<State> = (i..end).map(|k| self.states.get(k)).collect();
             if batch.is_empty() && pending.is_none() {
                 break;
             }
@@ -350,7 +351,7 @@ impl Search<'_, '_> {
     fn merge(&mut self, i: u32, e: Expansion) {
         let moves = match e {
             Expansion::Finished => {
-                self.outcomes.insert(self.m.outcome(self.states.get(i as usize)));
+                self.outcomes.insert(self.m.outcome(&self.states.get(i as usize)));
                 self.finished.push(i);
                 return;
             }
@@ -358,7 +359,7 @@ impl Search<'_, '_> {
         };
         if moves.is_empty() {
             self.deadlocked.push(i);
-            let lines = self.blocked_lines(self.states.get(i as usize));
+            let lines = self.blocked_lines(&self.states.get(i as usize));
             self.note(format!("deadlock:{lines:?}"), Seen { kind: Kind::Deadlock, state: i, step: None });
             return;
         }
@@ -400,13 +401,13 @@ impl Search<'_, '_> {
             Event::LostUpdate { .. } => {
                 let s = self.states.get(i as usize);
                 let line = match a {
-                    Actor::Proc(p) => self.m.current_line(s, p),
+                    Actor::Proc(p) => self.m.current_line(&s, p),
                     _ => 0,
                 };
                 (Kind::LostUpdate, vec![line])
             }
             Event::Zombie { parent, .. } => {
-                (Kind::Zombie, vec![self.m.current_line(self.states.get(i as usize), *parent)])
+                (Kind::Zombie, vec![self.m.current_line(&self.states.get(i as usize), *parent)])
             }
             Event::Orphan { .. } => (Kind::Orphan, vec![]),
         };

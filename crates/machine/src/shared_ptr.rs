@@ -5,14 +5,26 @@
 
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct Inner<T> {
     value: T,
     /// A 128-bit xxh3 digest: also the part this value gives to a state's
     /// fingerprint under hash compaction.
     hash: OnceLock<u128>,
+    /// The value's number in an intern table (see [`Shared::interned`]):
+    /// the table's tag in the high half, the number in the low half; 0
+    /// while not interned.
+    id: AtomicU64,
+}
+
+impl<T: Clone> Clone for Inner<T> {
+    /// A copy is about to change: it keeps neither digest nor number.
+    fn clone(&self) -> Inner<T> {
+        Inner { value: self.value.clone(), hash: OnceLock::new(), id: AtomicU64::new(0) }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -20,7 +32,27 @@ pub struct Shared<T>(Arc<Inner<T>>);
 
 impl<T: Hash + Clone> Shared<T> {
     pub fn new(value: T) -> Shared<T> {
-        Shared(Arc::new(Inner { value, hash: OnceLock::new() }))
+        Shared(Arc::new(Inner { value, hash: OnceLock::new(), id: AtomicU64::new(0) }))
+    }
+
+    /// The number an intern table with tag `tag` gave this value, if it
+    /// did. Every copy a step does not change keeps it, so a table looks up
+    /// only the versions a step made.
+    pub fn interned(&self, tag: u32) -> Option<u32> {
+        let id = self.0.id.load(Ordering::Relaxed);
+        (id >> 32 == tag as u64 && tag != 0).then_some(id as u32)
+    }
+
+    /// Records the number the table with tag `tag` gives this value's
+    /// content (a value is in at most one table at a time that matters:
+    /// a later table's number replaces an earlier one's).
+    pub fn set_interned(&self, tag: u32, id: u32) {
+        self.0.id.store((tag as u64) << 32 | id as u64, Ordering::Relaxed);
+    }
+
+    /// Whether both are the same allocation.
+    pub fn ptr_eq(&self, other: &Shared<T>) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// The value to change: copied first if another state shares it, and
@@ -28,6 +60,7 @@ impl<T: Hash + Clone> Shared<T> {
     pub fn make_mut(&mut self) -> &mut T {
         let inner = Arc::make_mut(&mut self.0);
         inner.hash = OnceLock::new();
+        *inner.id.get_mut() = 0;
         &mut inner.value
     }
 

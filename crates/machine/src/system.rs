@@ -17,6 +17,23 @@ pub struct State {
     pub procs: Vec<Shared<Proc>>,
 }
 
+impl State {
+    /// Computes every part's digest now, on the calling thread: a search
+    /// warms each new state where it is made, in parallel, so that storing
+    /// it, on one thread, only reads them.
+    pub fn warm(&self) {
+        self.world.objects.iter().for_each(|o| {
+            o.digest();
+        });
+        self.world.procs.iter().for_each(|m| {
+            m.digest();
+        });
+        self.procs.iter().for_each(|p| {
+            p.digest();
+        });
+    }
+}
+
 /// Who moves in a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Actor {
