@@ -60,6 +60,9 @@ const SMALL_BATCH: usize = 32;
 struct Move {
     actor: Actor,
     chain: Vec<Actor>,
+    /// The chain's states were each made canonical (the rare fallback of
+    /// [`through`]); otherwise only its last one is.
+    canonical_chain: bool,
     to: State,
     events: Vec<Event>,
 }
@@ -139,7 +142,8 @@ struct Search<'a, 'p> {
     parent: Vec<(u32, Actor)>,
     /// The steps taken alone after that actor's, for the states reached
     /// through such a chain.
-    chains: FxHashMap<u32, Vec<Actor>>,
+    /// Whether its states were each made canonical (see [`Move`]).
+    chains: FxHashMap<u32, (Vec<Actor>, bool)>,
     depth: Vec<u32>,
     edges: Vec<(u32, u32)>,
     finished: Vec<u32>,
@@ -200,32 +204,67 @@ pub fn moves(m: &Machine<'_>, s: &State) -> Result<Vec<(Actor, State)>, ModelErr
     })
 }
 
-/// One step of `a` from `s` (canonical under symmetry), or `None` when
-/// it is blocked.
-fn step(m: &Machine<'_>, s: &State, a: Actor) -> Result<Option<(State, Vec<Event>)>, ModelError> {
+/// One step of `a` from `s`, canonical under symmetry when `canonical`,
+/// or `None` when it is blocked.
+fn step_to(m: &Machine<'_>, s: &State, a: Actor, canonical: bool) -> Result<Option<(State, Vec<Event>)>, ModelError> {
     let mut t = s.clone();
     let mut ctx = Ctx::default();
     if let Applied::Blocked(_) = m.apply(&mut t, a, &mut ctx)? {
         return Ok(None);
     }
-    if m.symmetry {
+    if canonical && m.symmetry {
         m.canonicalize(&mut t, &mut ctx)?;
     }
-    t.warm();
     Ok(Some((t, ctx.events)))
+}
+
+/// One step of `a` from `s` (canonical under symmetry), or `None` when
+/// it is blocked.
+fn step(m: &Machine<'_>, s: &State, a: Actor) -> Result<Option<(State, Vec<Event>)>, ModelError> {
+    step_to(m, s, a, true)
 }
 
 /// A step the partial-order reduction takes alone in `s`: one that moves
 /// and reports nothing.
-fn ample_step(m: &Machine<'_>, s: &State) -> Result<Option<(Actor, State)>, ModelError> {
+fn ample_step(m: &Machine<'_>, s: &State, canonical: bool) -> Result<Option<(Actor, State)>, ModelError> {
     for a in m.ample(s) {
-        if let Some((t, events)) = step(m, s, a)? {
+        if let Some((t, events)) = step_to(m, s, a, canonical)? {
             if events.is_empty() {
                 return Ok(Some((a, t)));
             }
         }
     }
     Ok(None)
+}
+
+/// Passes a move through the steps taken alone after it. The states inside
+/// the chain are real states, not canonical ones: only the last is made
+/// canonical, and the chain's actors name processes as they are there (see
+/// [`Machine::realize`]). If making the last canonical reports something
+/// (main's passed joins raised), the chain is taken again with every
+/// state canonical, as the steps were before.
+fn through(m: &Machine<'_>, mut mv: Move) -> Result<Move, ModelError> {
+    let Some((a, mut t)) = ample_step(m, &mv.to, false)? else { return Ok(mv) };
+    mv.chain.push(a);
+    while let Some((a, u)) = ample_step(m, &t, false)? {
+        mv.chain.push(a);
+        t = u;
+    }
+    let mut ctx = Ctx::default();
+    if m.symmetry {
+        m.canonicalize(&mut t, &mut ctx)?;
+    }
+    if ctx.events.is_empty() {
+        mv.to = t;
+        return Ok(mv);
+    }
+    mv.chain.clear();
+    while let Some((a, u)) = ample_step(m, &mv.to, true)? {
+        mv.chain.push(a);
+        mv.to = u;
+    }
+    mv.canonical_chain = true;
+    Ok(mv)
 }
 
 /// The successors of one state; runs on any thread. With `reduce`, every
@@ -236,25 +275,22 @@ fn successors(m: &Machine<'_>, s: &State, reduce: bool) -> Result<Expansion, Mod
     if m.finished(s) {
         return Ok(Expansion::Finished);
     }
-    let through = |mut mv: Move| -> Result<Move, ModelError> {
-        while let Some((a, t)) = ample_step(m, &mv.to)? {
-            mv.chain.push(a);
-            mv.to = t;
-        }
-        Ok(mv)
-    };
+    let through = |mv: Move| through(m, mv);
     let mut moves = vec![];
     // only the first state can have an ample step itself
-    if let Some((actor, to)) = if reduce { ample_step(m, s)? } else { None } {
-        moves.push(through(Move { actor, chain: vec![], to, events: vec![] })?);
-        return Ok(Expansion::Moves(moves));
+    if let Some((actor, to)) = if reduce { ample_step(m, s, true)? } else { None } {
+        let mv = through(Move { actor, chain: vec![], canonical_chain: false, to, events: vec![] })?;
+        mv.to.warm();
+        return Ok(Expansion::Moves(vec![mv]));
     }
     for actor in m.actors(s) {
         if let Some((to, events)) = step(m, s, actor)? {
-            let mv = Move { actor, chain: vec![], to, events };
+            let mv = Move { actor, chain: vec![], canonical_chain: false, to, events };
             moves.push(if reduce { through(mv)? } else { mv });
         }
     }
+    // the states to store: hashed here, in parallel, not where they are stored
+    moves.iter().for_each(|mv| mv.to.warm());
     Ok(Expansion::Moves(moves))
 }
 
@@ -363,7 +399,7 @@ impl Search<'_, '_> {
             self.note(format!("deadlock:{lines:?}"), Seen { kind: Kind::Deadlock, state: i, step: None });
             return;
         }
-        for Move { actor: a, chain, to, events } in moves {
+        for Move { actor: a, chain, canonical_chain, to, events } in moves {
             for ev in events {
                 self.note_event(i, a, ev);
             }
@@ -372,7 +408,7 @@ impl Search<'_, '_> {
                 self.parent.push((i, a));
                 self.depth.push(self.depth[i as usize] + 1 + chain.len() as u32);
                 if !chain.is_empty() {
-                    self.chains.insert(j as u32, chain);
+                    self.chains.insert(j as u32, (chain, canonical_chain));
                 }
             }
             self.edges.push((i, j as u32));
@@ -423,14 +459,17 @@ impl Search<'_, '_> {
         }
     }
 
-    fn path_to(&self, mut i: u32) -> Vec<Actor> {
+    /// The steps from the first state to state `i`, each with whether the
+    /// state it leads to was made canonical.
+    fn path_to(&self, mut i: u32) -> Vec<(Actor, bool)> {
         let mut path = vec![];
         while i != 0 {
             let (p, a) = self.parent[i as usize];
-            if let Some(chain) = self.chains.get(&i) {
-                path.extend(chain.iter().rev());
+            if let Some((chain, all_canonical)) = self.chains.get(&i) {
+                let last = chain.len() - 1;
+                path.extend(chain.iter().enumerate().rev().map(|(k, c)| (*c, *all_canonical || k == last)));
             }
-            path.push(a);
+            path.push((a, true));
             i = p;
         }
         path.reverse();
@@ -445,7 +484,7 @@ impl Search<'_, '_> {
         for (_, seen) in &self.seen {
             let mut path = self.path_to(seen.state);
             if let Some((a, _)) = &seen.step {
-                path.push(*a);
+                path.push((*a, true));
             }
             // under symmetry the path names processes of canonical states
             let after_joins = matches!(&seen.step, None | Some((_, Event::Uncaught { pid: 0, .. })));

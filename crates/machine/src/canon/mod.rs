@@ -114,14 +114,18 @@ impl Machine<'_> {
     /// The schedule of the real program that a path of the canonical
     /// search stands for, and, for its last step, where the processes of
     /// the canonical state it starts from are in the real one (to name the
-    /// processes of that step's events). Main's passed joins become steps
-    /// of their own, taken just before main's next step, and at the end
-    /// when `join_at_end` (a deadlock or hang is a state with every join
-    /// that can be passed passed; so is an exception raised after them).
-    pub fn realize(&self, path: &[Actor], join_at_end: bool) -> Result<(Vec<Actor>, Perm), ModelError> {
+    /// processes of that step's events). Each step of `path` says whether
+    /// the state it leads to was made canonical: the partial-order
+    /// reduction's chains run on real states, made canonical only at their
+    /// end, and name processes as they are there. Main's passed joins
+    /// become steps of their own, taken just before main's next step from
+    /// a canonical state, and at the end when `join_at_end` (a deadlock or
+    /// hang is a state with every join that can be passed passed; so is an
+    /// exception raised after them).
+    pub fn realize(&self, path: &[(Actor, bool)], join_at_end: bool) -> Result<(Vec<Actor>, Perm), ModelError> {
         if !self.symmetry {
             // no renaming: an empty map leaves every pid as it is
-            return Ok((path.to_vec(), vec![]));
+            return Ok((path.iter().map(|(a, _)| *a).collect(), vec![]));
         }
         let mut canon = self.initial_state()?;
         self.canonicalize(&mut canon, &mut Ctx::default())?;
@@ -129,23 +133,29 @@ impl Machine<'_> {
         let mut to_real: Perm = (0..real.procs.len() as Pid).collect();
         let mut before_last = to_real.clone();
         let mut out = vec![];
-        for a in path {
-            let a = &self.latest_joined(&canon, &real, *a, &to_real);
-            let b = map_actor(*a, &to_real);
-            if b == Actor::Proc(0) {
+        // whether `canon` is canonical (its joins passed)
+        let mut canonical = true;
+        for &(a, canonical_after) in path {
+            // a twin gives the same state only when that state is made canonical
+            let a = if canonical_after { self.latest_joined(&canon, &real, a, &to_real) } else { a };
+            let b = map_actor(a, &to_real);
+            if b == Actor::Proc(0) && canonical {
                 self.join_steps(&mut real, &mut out)?;
             }
             self.must_apply(&mut real, b)?;
             out.push(b);
-            self.must_apply(&mut canon, *a)?;
+            self.must_apply(&mut canon, a)?;
             before_last = to_real.clone();
             to_real.extend(to_real.len() as Pid..canon.procs.len() as Pid);
-            let perm = self.canonicalize(&mut canon, &mut Ctx::default())?;
-            let mut next = to_real.clone();
-            for (old, new) in perm.iter().enumerate() {
-                next[*new as usize] = to_real[old];
+            canonical = canonical_after;
+            if canonical_after {
+                let perm = self.canonicalize(&mut canon, &mut Ctx::default())?;
+                let mut next = to_real.clone();
+                for (old, new) in perm.iter().enumerate() {
+                    next[*new as usize] = to_real[old];
+                }
+                to_real = next;
             }
-            to_real = next;
         }
         if join_at_end {
             self.join_steps(&mut real, &mut out)?;
@@ -253,12 +263,12 @@ impl Machine<'_> {
         else {
             return;
         };
-        let Iter::Seq(items, _) = &**it else { return };
+        let Iter::Seq(items, at) = &**it else { return };
         let w = &s.world;
-        let Some(ids) = items.iter().map(|v| handle_of(w, v)).collect::<Option<Vec<ObjId>>>() else { return };
-        if exited_child(w, *target).is_some() {
+        if exited_child(w, *target).is_some() || in_join_order(w, items, *at, *target) {
             return;
         }
+        let Some(ids) = items.iter().map(|v| handle_of(w, v)).collect::<Option<Vec<ObjId>>>() else { return };
         let (mut done, mut running): (Vec<ObjId>, Vec<ObjId>) =
             ids.iter().partition(|h| exited_child(w, **h).is_some());
         done.sort_unstable();
@@ -332,6 +342,30 @@ fn fitting(q: &crate::world::Queue) -> Vec<bool> {
             end <= PIPE_CAPACITY
         })
         .collect()
+}
+
+/// Whether a join-all loop's list is already as `sort_join_loop` makes it
+/// (checked without building it): handles of main's children, the exited
+/// ones first, each part ascending, and the loop at the first running
+/// one, `target`.
+fn in_join_order(w: &World, items: &[Value], at: u32, target: ObjId) -> bool {
+    let mut last: Option<(bool, ObjId)> = None;
+    let mut done = 0u32;
+    for v in items {
+        let Some(h) = handle_of(w, v) else { return false };
+        let key = (exited_child(w, h).is_none(), h);
+        if last.is_some_and(|l| l >= key) {
+            return false;
+        }
+        if !key.0 {
+            done += 1;
+        } else if last.is_none_or(|l| !l.0) && h != target {
+            // the first running child is where the loop stands
+            return false;
+        }
+        last = Some(key);
+    }
+    at == done + 1 && last.is_some_and(|l| l.0)
 }
 
 /// The child a handle stands for, if it has exited.
