@@ -24,7 +24,7 @@ use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use interleave_machine::interp::Proc;
-use interleave_machine::shared_ptr::Shared;
+use interleave_machine::shared_ptr::{Parts, Shared};
 use interleave_machine::system::State;
 use interleave_machine::world::{File, LocTrack, Object, ProcMeta, World};
 
@@ -55,7 +55,7 @@ impl Store {
 
     pub fn len(&self) -> usize {
         match self {
-            Store::Full(c) => c.ends.len(),
+            Store::Full(c) => c.keys.len(),
             Store::Compact { seen, .. } => seen.len(),
         }
     }
@@ -152,6 +152,67 @@ impl<T: Hash + Clone + Eq> Table<T> {
     }
 }
 
+/// Lists of parts (a state's objects, process-table entries or
+/// processes), each interned once: a list is known by its parts' numbers,
+/// and the stored copy holds the tables' own parts.
+struct Lists<T> {
+    tag: u32,
+    items: Vec<Parts<T>>,
+    index: HashTable<u32>,
+    /// The parts' numbers of the list being looked up.
+    ids: Vec<u32>,
+}
+
+impl<T> Default for Lists<T> {
+    fn default() -> Lists<T> {
+        Lists { tag: NEXT_TAG.fetch_add(1, Ordering::Relaxed), items: vec![], index: HashTable::new(), ids: vec![] }
+    }
+}
+
+impl<T: Hash + Clone + Eq> Lists<T> {
+    fn intern(&mut self, parts: &mut Table<T>, l: &Parts<T>) -> u32 {
+        if let Some(id) = l.interned(self.tag) {
+            return id;
+        }
+        self.ids.clear();
+        for x in l.iter() {
+            self.ids.push(parts.intern(x));
+        }
+        let tag = parts.tag;
+        let (ids, items) = (&self.ids, &self.items);
+        let found = match self.index.entry(
+            FxBuildHasher.hash_one(ids),
+            |&i| {
+                let y = &items[i as usize];
+                y.len() == ids.len() && numbers(y, tag).eq(ids.iter().copied())
+            },
+            |&i| FxBuildHasher.hash_one(numbers(&items[i as usize], tag).collect::<Vec<u32>>()),
+        ) {
+            Entry::Occupied(e) => Some(*e.get()),
+            Entry::Vacant(e) => {
+                e.insert(items.len() as u32);
+                None
+            }
+        };
+        let id = found.unwrap_or_else(|| {
+            // the stored copy holds the tables' parts, each with its number
+            let own: Vec<Shared<T>> = self.ids.iter().map(|&i| parts.items[i as usize].clone()).collect();
+            let own = Shared::new(own);
+            own.set_interned(self.tag, self.items.len() as u32);
+            self.items.push(own);
+            (self.items.len() - 1) as u32
+        });
+        l.set_interned(self.tag, id);
+        id
+    }
+}
+
+/// The numbers of a stored list's parts (each has one; `u32::MAX`, which
+/// matches nothing, if a later table took it over).
+fn numbers<T: Hash + Clone>(l: &Parts<T>, tag: u32) -> impl Iterator<Item = u32> + '_ {
+    l.iter().map(move |x| x.interned(tag).unwrap_or(u32::MAX))
+}
+
 /// The world's parts that are not [`Shared`]: the files and the
 /// lost-update bookkeeping, interned together by content.
 #[derive(Default)]
@@ -163,8 +224,8 @@ struct Rests {
 impl Rests {
     fn intern(&mut self, w: &World) -> u32 {
         let h = FxBuildHasher.hash_one((&w.files, &w.track));
-        let items = &mut self.items;
-        match self.index.entry(
+        let items = &self.items;
+        let found = match self.index.entry(
             h,
             |&i| {
                 let (f, t) = &items[i as usize];
@@ -175,14 +236,16 @@ impl Rests {
                 FxBuildHasher.hash_one((f, t))
             },
         ) {
-            Entry::Occupied(e) => *e.get(),
+            Entry::Occupied(e) => Some(*e.get()),
             Entry::Vacant(e) => {
-                let id = items.len() as u32;
-                e.insert(id);
-                items.push((w.files.clone(), w.track.clone()));
-                id
+                e.insert(items.len() as u32);
+                None
             }
-        }
+        };
+        found.unwrap_or_else(|| {
+            self.items.push((w.files.clone(), w.track.clone()));
+            (self.items.len() - 1) as u32
+        })
     }
 }
 
@@ -192,82 +255,53 @@ pub struct Collapsed {
     objects: Table<Object>,
     metas: Table<ProcMeta>,
     procs: Table<Proc>,
+    object_lists: Lists<Object>,
+    meta_lists: Lists<ProcMeta>,
+    proc_lists: Lists<Proc>,
     rests: Rests,
-    /// Each state's part numbers, one state after the other:
-    /// `[rest, number of objects, objects.., process entries.., processes..]`.
-    data: Vec<u32>,
-    /// Where each state's numbers end in `data`.
-    ends: Vec<usize>,
+    /// Each state as the numbers of its parts: files and bookkeeping,
+    /// objects, process-table entries, processes.
+    keys: Vec<[u32; 4]>,
     /// State indices, by the hash of their numbers.
     set: HashTable<u32>,
 }
 
 impl Collapsed {
-    fn key(&self, k: usize) -> &[u32] {
-        let start = if k == 0 { 0 } else { self.ends[k - 1] };
-        &self.data[start..self.ends[k]]
-    }
-
     fn insert(&mut self, s: &State) -> (usize, bool) {
-        let start = self.data.len();
-        let rest = self.rests.intern(&s.world);
-        self.data.push(rest);
-        self.data.push(s.world.objects.len() as u32);
-        for o in &s.world.objects {
-            let id = self.objects.intern(o);
-            self.data.push(id);
-        }
-        for m in &s.world.procs {
-            let id = self.metas.intern(m);
-            self.data.push(id);
-        }
-        for p in &s.procs {
-            let id = self.procs.intern(p);
-            self.data.push(id);
-        }
-        let n = self.ends.len();
-        let (data, ends) = (&self.data, &self.ends);
-        let key_of = |k: u32| {
-            let k = k as usize;
-            &data[if k == 0 { 0 } else { ends[k - 1] }..ends[k]]
-        };
-        let key = &data[start..];
-        let found = match self.set.entry(FxBuildHasher.hash_one(key), |&k| key_of(k) == key, |&k| {
-            FxBuildHasher.hash_one(key_of(k))
-        }) {
-            Entry::Occupied(e) => Some(*e.get() as usize),
+        let key = [
+            self.rests.intern(&s.world),
+            self.object_lists.intern(&mut self.objects, &s.world.objects),
+            self.meta_lists.intern(&mut self.metas, &s.world.procs),
+            self.proc_lists.intern(&mut self.procs, &s.procs),
+        ];
+        let n = self.keys.len();
+        let keys = &self.keys;
+        match self.set.entry(
+            FxBuildHasher.hash_one(key),
+            |&k| keys[k as usize] == key,
+            |&k| FxBuildHasher.hash_one(keys[k as usize]),
+        ) {
+            Entry::Occupied(e) => (*e.get() as usize, false),
             Entry::Vacant(e) => {
                 e.insert(n as u32);
-                None
-            }
-        };
-        match found {
-            Some(k) => {
-                self.data.truncate(start);
-                (k, false)
-            }
-            None => {
-                self.ends.push(self.data.len());
+                self.keys.push(key);
                 (n, true)
             }
         }
     }
 
-    /// State `k`, rebuilt from its parts (each part shared, not copied).
+    /// State `k`, rebuilt from its parts (each list shared, not copied).
     fn state(&self, k: usize) -> State {
-        let key = self.key(k);
-        let (files, track) = &self.rests.items[key[0] as usize];
-        let n_objects = key[1] as usize;
-        let (objects, procs) = key[2..].split_at(n_objects);
-        let (metas, procs) = procs.split_at(procs.len() / 2);
+        let [rest, objects, metas, procs] = self.keys[k];
+        let (files, track) = &self.rests.items[rest as usize];
         State {
             world: World {
-                objects: objects.iter().map(|&i| self.objects.items[i as usize].clone()).collect(),
-                procs: metas.iter().map(|&i| self.metas.items[i as usize].clone()).collect(),
+                objects: self.object_lists.items[objects as usize].clone(),
+                procs: self.meta_lists.items[metas as usize].clone(),
                 files: files.clone(),
                 track: track.clone(),
             },
-            procs: procs.iter().map(|&i| self.procs.items[i as usize].clone()).collect(),
+            procs: self.proc_lists.items[procs as usize].clone(),
         }
     }
 }

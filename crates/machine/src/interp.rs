@@ -200,7 +200,7 @@ impl<'p> Machine<'p> {
     /// The initial state: the main process before its first visible step.
     pub fn initial(&self) -> Result<(World, Proc), ModelError> {
         let mut w = World::default();
-        w.procs.push(Shared::new(crate::world::ProcMeta {
+        w.procs.make_mut().push(Shared::new(crate::world::ProcMeta {
             name: Arc::from("MainProcess"),
             parent: None,
             daemon: false,
@@ -251,14 +251,14 @@ impl<'p> Machine<'p> {
     /// Delivers a pending signal: the process dies at once. Its locks stay
     /// held, its unflushed queue items are lost, its children are orphans.
     pub fn deliver_signal(&self, w: &mut World, me: Pid, p: &mut Proc, ctx: &mut Ctx) {
-        let sig = w.procs[me as usize].make_mut().pending.take().unwrap_or(-15);
+        let sig = w.procs.part_mut(me as usize).pending.take().unwrap_or(-15);
         for child in w.children(me).collect::<Vec<_>>() {
             if w.procs[child as usize].alive() {
                 ctx.events.push(Event::Orphan { child, parent: me });
             }
         }
         crate::shared::drop_feeders(w, me);
-        w.procs[me as usize].make_mut().status = Status::Exited(sig);
+        w.procs.part_mut(me as usize).status = Status::Exited(sig);
         w.forget_reads(me);
         ctx.effect(|| format!("killed by signal {}: exit code {sig}", -sig));
         *p = Proc { exit_code: sig, ..Proc::default() };
@@ -459,7 +459,7 @@ impl Run<'_, '_> {
             ExitStage::Daemons => {
                 let ds = self.daemons_to_kill();
                 for d in &ds {
-                    self.w.procs[*d as usize].make_mut().pending = Some(-15);
+                    self.w.procs.part_mut(*d as usize).pending = Some(-15);
                 }
                 let names: Vec<_> = ds.iter().map(|d| self.w.procs[*d as usize].name.to_string()).collect();
                 self.ctx.effect(|| format!("at exit: terminate daemon {}", names.join(", ")));
@@ -481,7 +481,7 @@ impl Run<'_, '_> {
                     return Poll::Blocked(Wait::ExitFlush(q));
                 }
                 let code = self.p.exit_code;
-                self.w.procs[self.me as usize].make_mut().status = Status::Exited(code);
+                self.w.procs.part_mut(self.me as usize).status = Status::Exited(code);
                 self.w.forget_reads(self.me);
                 self.ctx.effect(|| format!("exits with code {code}"));
                 let keep_output = std::mem::take(&mut self.p.output);

@@ -78,6 +78,25 @@ impl<T: Hash + Clone> Shared<T> {
     }
 }
 
+impl<T: Hash + Clone + Default> Default for Shared<T> {
+    fn default() -> Shared<T> {
+        Shared::new(T::default())
+    }
+}
+
+/// A list of parts shared as a whole: a state that changes none of them
+/// shares the list with the state it came from, and a change copies the
+/// list (each part shared) before changing the one part.
+pub type Parts<T> = Shared<Vec<Shared<T>>>;
+
+impl<T: Hash + Clone> Shared<Vec<Shared<T>>> {
+    /// Part `i`, to change: the list is copied first if another state
+    /// shares it, then the part.
+    pub fn part_mut(&mut self, i: usize) -> &mut T {
+        self.make_mut()[i].make_mut()
+    }
+}
+
 impl<T> Deref for Shared<T> {
     type Target = T;
     fn deref(&self) -> &T {

@@ -1,6 +1,6 @@
 //! The whole program as a transition system: states, actors, steps.
 
-use crate::shared_ptr::Shared;
+use crate::shared_ptr::{Parts, Shared};
 use std::fmt;
 
 use crate::interp::{Ctx, Machine, Proc, StepResult};
@@ -14,7 +14,7 @@ use crate::ModelError;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct State {
     pub world: World,
-    pub procs: Vec<Shared<Proc>>,
+    pub procs: Parts<Proc>,
 }
 
 impl State {
@@ -101,7 +101,7 @@ pub struct Outcome {
 impl Machine<'_> {
     pub fn initial_state(&self) -> Result<State, ModelError> {
         let (world, main) = self.initial()?;
-        Ok(State { world, procs: vec![Shared::new(main)] })
+        Ok(State { world, procs: Shared::new(vec![Shared::new(main)]) })
     }
 
     /// Actors that may be able to move, in a fixed order. A process among
@@ -141,6 +141,7 @@ impl Machine<'_> {
                 if let StepResult::Blocked(w) = self.step(world, pid, &mut me, ctx)? {
                     return Ok(Applied::Blocked(w));
                 }
+                let procs = procs.make_mut();
                 procs[pid as usize] = Shared::new(me);
                 for (child, mut proc) in std::mem::take(&mut ctx.spawned) {
                     debug_assert_eq!(child as usize, procs.len());
@@ -160,7 +161,7 @@ impl Machine<'_> {
                 if !s.world.procs.get(pid as usize).is_some_and(|m| m.alive() && m.pending.is_some()) {
                     return Ok(Applied::Blocked(Wait::Join(pid)));
                 }
-                self.deliver_signal(&mut s.world, pid, s.procs[pid as usize].make_mut(), ctx);
+                self.deliver_signal(&mut s.world, pid, s.procs.part_mut(pid as usize), ctx);
             }
         }
         Ok(Applied::Progress)

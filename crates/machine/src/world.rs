@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::shared_ptr::Shared;
+use crate::shared_ptr::{Parts, Shared};
 
 use crate::ir::ExcType;
 use crate::value::{ObjId, Pid, Value};
@@ -239,9 +239,9 @@ pub struct File {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct World {
     /// Shared with the state a step came from until the step changes it.
-    pub objects: Vec<Shared<Object>>,
+    pub objects: Parts<Object>,
     /// Shared with the state a step came from until the step changes an entry.
-    pub procs: Vec<Shared<ProcMeta>>,
+    pub procs: Parts<ProcMeta>,
     pub files: Vec<File>,
     pub track: Vec<LocTrack>,
 }
@@ -252,7 +252,7 @@ pub const MAX_PROCS: usize = 64;
 
 impl World {
     pub fn alloc(&mut self, o: Object) -> ObjId {
-        self.objects.push(Shared::new(o));
+        self.objects.make_mut().push(Shared::new(o));
         (self.objects.len() - 1) as ObjId
     }
 
@@ -312,9 +312,9 @@ impl World {
     /// Marks an exited process as reaped (its parent has its exit status),
     /// sharing its entry with the states before when nothing changes.
     pub fn reap(&mut self, p: Pid) {
-        let m = &mut self.procs[p as usize];
+        let m = &self.procs[p as usize];
         if !m.alive() && !m.reaped {
-            m.make_mut().reaped = true;
+            self.procs.part_mut(p as usize).reaped = true;
         }
     }
 
@@ -329,7 +329,7 @@ impl World {
     }
 
     pub fn queue(&mut self, id: ObjId) -> &mut Queue {
-        match self.objects[id as usize].make_mut() {
+        match self.objects.part_mut(id as usize) {
             Object::Queue(q) => q,
             _ => unreachable!("object {id} is not a queue"),
         }

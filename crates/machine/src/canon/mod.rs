@@ -218,7 +218,7 @@ impl Machine<'_> {
                 .filter_map(|g| sorted_handles(&s.world, s.procs[pid].globals.get(g)?).map(|v| (g, v)))
                 .collect();
             if !sorted.is_empty() {
-                let p = s.procs[pid].make_mut();
+                let p = s.procs.part_mut(pid);
                 for (g, v) in sorted {
                     p.globals[g] = v;
                 }
@@ -243,7 +243,7 @@ impl Machine<'_> {
             }
         }
         if !changes.is_empty() {
-            let main = s.procs[0].make_mut();
+            let main = s.procs.part_mut(0);
             for (k, i, v) in changes {
                 main.frames[k].locals[i] = v;
             }
@@ -281,7 +281,7 @@ impl Machine<'_> {
             return;
         }
         let old_target = *target;
-        let main = s.procs[0].make_mut();
+        let main = s.procs.part_mut(0);
         let f = main.frames.last_mut().expect("frame");
         f.stack[k - 2] = new_it;
         f.stack[k - 1] = Value::Obj(new_target);
@@ -298,15 +298,16 @@ impl Machine<'_> {
 /// Step 4 of the module documentation: an exited child counts as reaped
 /// and as having exited with code 0 (no eligible program can ask).
 fn forget_how_children_ended(s: &mut State) {
-    for (c, m) in s.world.procs.iter_mut().enumerate().skip(1) {
+    for c in 1..s.world.procs.len() {
+        let m = &s.world.procs[c];
         if let Status::Exited(code) = m.status {
             if code != 0 || !m.reaped {
-                let m = m.make_mut();
+                let m = s.world.procs.part_mut(c);
                 m.reaped = true;
                 m.status = Status::Exited(0);
             }
             if s.procs[c].exit_code != 0 {
-                s.procs[c].make_mut().exit_code = 0;
+                s.procs.part_mut(c).exit_code = 0;
             }
         }
     }
@@ -314,8 +315,8 @@ fn forget_how_children_ended(s: &mut State) {
 
 /// Step 5 of the module documentation.
 fn forget_flushed_writers(s: &mut State) {
-    for o in &mut s.world.objects {
-        let Object::Queue(q) = &**o else { continue };
+    for o in 0..s.world.objects.len() {
+        let Object::Queue(q) = &*s.world.objects[o] else { continue };
         if q.pipe.iter().all(|i| i.writer == NOBODY) {
             continue;
         }
@@ -323,7 +324,7 @@ fn forget_flushed_writers(s: &mut State) {
         if !fit.iter().zip(&q.pipe).any(|(fit, i)| *fit && i.writer != NOBODY) {
             continue;
         }
-        let Object::Queue(q) = o.make_mut() else { continue };
+        let Object::Queue(q) = s.world.objects.part_mut(o) else { continue };
         for (i, fit) in q.pipe.iter_mut().zip(fit) {
             if fit {
                 i.writer = NOBODY;

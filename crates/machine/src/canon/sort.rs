@@ -5,6 +5,7 @@ use std::hash::{Hash, Hasher};
 
 use super::Perm;
 use crate::shared_ptr::Shared;
+use crate::interp::Proc;
 use crate::system::State;
 use crate::value::{Iter, ObjId, Pid, Value};
 use crate::world::{Object, World};
@@ -128,11 +129,17 @@ pub(super) fn rename(s: &mut State, perm: &Perm, sym: &crate::symmetry::SymInfo)
         .filter(|old| perm[*old] as usize != *old)
         .filter_map(|old| Some((w.procs[old].handle?, w.procs[perm[old] as usize].handle?)))
         .collect();
-    let mut procs = s.procs.clone();
-    let mut metas = w.procs.clone();
+    // the private parts move (taken out, not copied); the table entries stay
+    // with their slots and take the moving process's status
+    let mut moving: Vec<Option<Shared<Proc>>> = std::mem::take(s.procs.make_mut()).into_iter().map(Some).collect();
+    let mut procs = vec![None; n];
+    for old in 0..n {
+        procs[perm[old] as usize] = moving[old].take();
+    }
+    let mut procs: Vec<Shared<Proc>> = procs.into_iter().map(|p| p.expect("a permutation")).collect();
+    let mut metas = w.procs.to_vec();
     for old in 0..n {
         let new = perm[old] as usize;
-        procs[new] = s.procs[old].clone();
         let (from, to) = (&w.procs[old], &mut metas[new]);
         let parent = from.parent.map(|p| perm[p as usize]);
         if (to.status, to.pending, to.reaped, to.parent) != (from.status, from.pending, from.reaped, parent) {
@@ -140,10 +147,12 @@ pub(super) fn rename(s: &mut State, perm: &Perm, sym: &crate::symmetry::SymInfo)
             (to.status, to.pending, to.reaped, to.parent) = (from.status, from.pending, from.reaped, parent);
         }
     }
-    w.procs = metas;
+    w.procs = Shared::new(metas);
     let map_pid = |p: Pid| perm.get(p as usize).copied().unwrap_or(p);
-    for o in &mut w.objects {
-        rename_in_object(o, &map_pid);
+    for o in 0..w.objects.len() {
+        if object_mentions_moved(&w.objects[o], &map_pid) {
+            rename_in_object(w.objects.part_mut(o), &map_pid);
+        }
     }
     for t in &mut w.track {
         t.pending = permute_bits(t.pending, perm);
@@ -174,7 +183,7 @@ pub(super) fn rename(s: &mut State, perm: &Perm, sym: &crate::symmetry::SymInfo)
             }
         }
     }
-    s.procs = procs;
+    s.procs = Shared::new(procs);
 }
 
 fn permute_bits(bits: u64, perm: &Perm) -> u64 {
@@ -187,9 +196,10 @@ fn permute_bits(bits: u64, perm: &Perm) -> u64 {
     out
 }
 
-fn rename_in_object(o: &mut Shared<Object>, map: &impl Fn(Pid) -> Pid) {
+/// Whether an object names a process that moves.
+fn object_mentions_moved(o: &Object, map: &impl Fn(Pid) -> Pid) -> bool {
     let moves = |p: &Pid| map(*p) != *p;
-    let touched = match &**o {
+    match o {
         Object::Lock(Some(p)) | Object::RLock { owner: Some(p), .. } => moves(p),
         Object::Queue(q) => {
             q.buffers.iter().any(|(p, _)| moves(p))
@@ -197,11 +207,11 @@ fn rename_in_object(o: &mut Shared<Object>, map: &impl Fn(Pid) -> Pid) {
                 || q.reader.as_ref().is_some_and(moves)
         }
         _ => false,
-    };
-    if !touched {
-        return;
     }
-    match o.make_mut() {
+}
+
+fn rename_in_object(o: &mut Object, map: &impl Fn(Pid) -> Pid) {
+    match o {
         Object::Lock(Some(p)) | Object::RLock { owner: Some(p), .. } => *p = map(*p),
         Object::Queue(q) => {
             q.buffers.iter_mut().for_each(|(p, _)| *p = map(*p));

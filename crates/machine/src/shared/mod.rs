@@ -52,7 +52,7 @@ impl Run<'_, '_> {
     }
 
     fn obj_mut(&mut self, id: ObjId) -> &mut Object {
-        self.w.objects[id as usize].make_mut()
+        self.w.objects.part_mut(id as usize)
     }
 
     pub(crate) fn get_item(&mut self) -> Exec {

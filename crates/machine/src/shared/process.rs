@@ -72,9 +72,9 @@ impl Run<'_, '_> {
             }
             ("terminate" | "kill", Some(p)) => {
                 let sig = if name == "kill" { -9 } else { -15 };
-                let m = &mut self.w.procs[p as usize];
+                let m = &self.w.procs[p as usize];
                 if m.alive() && m.pending != Some(-9) {
-                    m.make_mut().pending = Some(sig);
+                    self.w.procs.part_mut(p as usize).pending = Some(sig);
                 }
                 self.ctx.effect(|| format!("sends SIG{} to {}", if sig == -9 { "KILL" } else { "TERM" }, h.name));
                 done(Value::None)
@@ -96,7 +96,7 @@ impl Run<'_, '_> {
             return unsupported("Process(target=...) must be a function defined in the model file");
         };
         self.reap_children();
-        self.w.procs.push(Shared::new(ProcMeta {
+        self.w.procs.make_mut().push(Shared::new(ProcMeta {
             name: h.name.clone(),
             parent: Some(self.me),
             daemon: h.daemon,

@@ -108,9 +108,9 @@ impl Run<'_, '_> {
 
 /// Removes the feeder buffers of a killed process.
 pub fn drop_feeders(w: &mut World, p: Pid) {
-    for o in &mut w.objects {
-        if matches!(&**o, Object::Queue(q) if q.buffers.iter().any(|(b, _)| *b == p)) {
-            if let Object::Queue(q) = o.make_mut() {
+    for o in 0..w.objects.len() {
+        if matches!(&*w.objects[o], Object::Queue(q) if q.buffers.iter().any(|(b, _)| *b == p)) {
+            if let Object::Queue(q) = w.objects.part_mut(o) {
                 q.buffers.retain(|(q, _)| *q != p);
             }
         }

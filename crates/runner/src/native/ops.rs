@@ -19,7 +19,7 @@ use super::worker::{Real, Worker, OTHER};
 
 impl Worker<'_> {
     fn obj_mut(&mut self, id: ObjId) -> &mut Object {
-        self.state.world.objects[id as usize].make_mut()
+        self.state.world.objects.part_mut(id as usize)
     }
 
     // ---- locks, semaphores ----

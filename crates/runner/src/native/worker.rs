@@ -317,7 +317,7 @@ impl Worker<'_> {
             }
             let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
             if let Some(code) = exit_code(waitid(Id::Pid(pid), flags)) {
-                self.state.world.procs[c].make_mut().status = Status::Exited(code);
+                self.state.world.procs.part_mut(c).status = Status::Exited(code);
             }
         }
     }
@@ -370,10 +370,11 @@ impl Worker<'_> {
     /// model has reaped.
     fn signals_and_reaping(&mut self) {
         for (c, pid) in self.my_children() {
-            let meta = &mut self.state.world.procs[c];
-            if let Some(sig) = meta.pending.and_then(|_| meta.make_mut().pending.take()) {
+            let sig = self.state.world.procs[c].pending.and_then(|_| self.state.world.procs.part_mut(c).pending.take());
+            if let Some(sig) = sig {
                 let _ = kill(pid, if sig == -9 { Signal::SIGKILL } else { Signal::SIGTERM });
             }
+            let meta = &self.state.world.procs[c];
             if meta.reaped && !meta.alive() && !self.really_reaped[c] {
                 let _ = waitpid(pid, None);
                 self.really_reaped[c] = true;
