@@ -2,14 +2,16 @@
 //! with hash compaction, only a 128-bit fingerprint of each state, the
 //! states themselves kept only until they are expanded.
 //!
-//! **Collapsed** (the default), as SPIN's `-DCOLLAPSE`: each part of a
-//! state (a process's private part, its process-table entry, a shared
-//! object, the files with the lost-update bookkeeping) is interned once in
-//! a table of its kind, and a state is stored as the list of its parts'
-//! numbers. A step changes one or two parts, so most parts are shared by
-//! many states and stored once; comparing two states compares a few
-//! numbers. A part a step did not change carries its number (see
-//! [`Shared::interned`]), so only the parts a step made are looked up.
+//! **Collapsed** (the default), as SPIN's `-DCOLLAPSE`, on two levels:
+//! each part of a state (a process's private part, its process-table
+//! entry, a shared object) is interned once in a table of its kind; so is
+//! each list of parts (a state's objects, entries, processes: lists of
+//! numbers), and the files and the lost-update bookkeeping; a state is
+//! stored as five numbers. A step changes one or two parts, so most parts
+//! and lists are shared by many states and stored once; comparing two
+//! states compares five numbers. A part or list a step did not change
+//! carries its number (see [`Shared::interned`]), so only what a step made
+//! is looked up.
 //!
 //! **Hash compaction** trades certainty for memory: two different states
 //! with the same fingerprint are taken for one, so a state may be missed.
@@ -213,42 +215,6 @@ fn numbers<T: Hash + Clone>(l: &Parts<T>, tag: u32) -> impl Iterator<Item = u32>
     l.iter().map(move |x| x.interned(tag).unwrap_or(u32::MAX))
 }
 
-/// The world's parts that are not [`Shared`]: the files and the
-/// lost-update bookkeeping, interned together by content.
-#[derive(Default)]
-struct Rests {
-    items: Vec<(Vec<File>, Vec<LocTrack>)>,
-    index: HashTable<u32>,
-}
-
-impl Rests {
-    fn intern(&mut self, w: &World) -> u32 {
-        let h = FxBuildHasher.hash_one((&w.files, &w.track));
-        let items = &self.items;
-        let found = match self.index.entry(
-            h,
-            |&i| {
-                let (f, t) = &items[i as usize];
-                *f == w.files && *t == w.track
-            },
-            |&i| {
-                let (f, t) = &items[i as usize];
-                FxBuildHasher.hash_one((f, t))
-            },
-        ) {
-            Entry::Occupied(e) => Some(*e.get()),
-            Entry::Vacant(e) => {
-                e.insert(items.len() as u32);
-                None
-            }
-        };
-        found.unwrap_or_else(|| {
-            self.items.push((w.files.clone(), w.track.clone()));
-            (self.items.len() - 1) as u32
-        })
-    }
-}
-
 /// The exact visited set, collapsed: see the module documentation.
 #[derive(Default)]
 pub struct Collapsed {
@@ -258,10 +224,11 @@ pub struct Collapsed {
     object_lists: Lists<Object>,
     meta_lists: Lists<ProcMeta>,
     proc_lists: Lists<Proc>,
-    rests: Rests,
-    /// Each state as the numbers of its parts: files and bookkeeping,
-    /// objects, process-table entries, processes.
-    keys: Vec<[u32; 4]>,
+    files: Table<Vec<File>>,
+    track: Table<Vec<LocTrack>>,
+    /// Each state as the numbers of its parts: files, lost-update
+    /// bookkeeping, objects, process-table entries, processes.
+    keys: Vec<[u32; 5]>,
     /// State indices, by the hash of their numbers.
     set: HashTable<u32>,
 }
@@ -269,7 +236,8 @@ pub struct Collapsed {
 impl Collapsed {
     fn insert(&mut self, s: &State) -> (usize, bool) {
         let key = [
-            self.rests.intern(&s.world),
+            self.files.intern(&s.world.files),
+            self.track.intern(&s.world.track),
             self.object_lists.intern(&mut self.objects, &s.world.objects),
             self.meta_lists.intern(&mut self.metas, &s.world.procs),
             self.proc_lists.intern(&mut self.procs, &s.procs),
@@ -292,14 +260,13 @@ impl Collapsed {
 
     /// State `k`, rebuilt from its parts (each list shared, not copied).
     fn state(&self, k: usize) -> State {
-        let [rest, objects, metas, procs] = self.keys[k];
-        let (files, track) = &self.rests.items[rest as usize];
+        let [files, track, objects, metas, procs] = self.keys[k];
         State {
             world: World {
                 objects: self.object_lists.items[objects as usize].clone(),
                 procs: self.meta_lists.items[metas as usize].clone(),
-                files: files.clone(),
-                track: track.clone(),
+                files: self.files.items[files as usize].clone(),
+                track: self.track.items[track as usize].clone(),
             },
             procs: self.proc_lists.items[procs as usize].clone(),
         }

@@ -22,15 +22,18 @@ impl State {
     /// warms each new state where it is made, in parallel, so that storing
     /// it, on one thread, only reads them.
     pub fn warm(&self) {
-        self.world.objects.iter().for_each(|o| {
+        let w = &self.world;
+        w.objects.iter().for_each(|o| {
             o.digest();
         });
-        self.world.procs.iter().for_each(|m| {
+        w.procs.iter().for_each(|m| {
             m.digest();
         });
         self.procs.iter().for_each(|p| {
             p.digest();
         });
+        w.files.digest();
+        w.track.digest();
     }
 }
 

@@ -130,7 +130,7 @@ impl Machine<'_> {
             let (name, kind) = (object_name(s, names, id as u32), o.kind_name().to_string());
             shared.push(SharedView { name, kind, value });
         }
-        for f in &s.world.files {
+        for f in s.world.files.iter() {
             let text = String::from_utf8_lossy(&f.content);
             shared.push(SharedView {
                 name: format!("file '{}'", f.path),

@@ -242,8 +242,9 @@ pub struct World {
     pub objects: Parts<Object>,
     /// Shared with the state a step came from until the step changes an entry.
     pub procs: Parts<ProcMeta>,
-    pub files: Vec<File>,
-    pub track: Vec<LocTrack>,
+    /// Shared with the state a step came from until the step changes it.
+    pub files: Shared<Vec<File>>,
+    pub track: Shared<Vec<LocTrack>>,
 }
 
 /// Most processes a model may start: the lost-update check keeps one bit
@@ -264,11 +265,11 @@ impl World {
         let i = match self.files.binary_search_by(|f| (*f.path).cmp(path)) {
             Ok(i) => i,
             Err(i) => {
-                self.files.insert(i, File { path: Arc::from(path), content: Arc::new(vec![]) });
+                self.files.make_mut().insert(i, File { path: Arc::from(path), content: Arc::new(vec![]) });
                 i
             }
         };
-        &mut self.files[i]
+        &mut self.files.make_mut()[i]
     }
 
     pub fn children(&self, p: Pid) -> impl Iterator<Item = Pid> + '_ {
@@ -278,19 +279,20 @@ impl World {
     /// Records a read of `loc` by `me`: it now holds the latest write.
     pub fn track_read(&mut self, me: Pid, loc: Loc) {
         let bit = 1u64 << me;
-        let i = match self.track.iter().position(|t| t.loc == loc) {
+        let track = self.track.make_mut();
+        let i = match track.iter().position(|t| t.loc == loc) {
             Some(i) => i,
             None => {
                 // kept in a fixed order, so that the order of first reads
                 // does not split states
                 let key = loc.order_key();
-                let i = self.track.partition_point(|t| t.loc.order_key() < key);
-                self.track.insert(i, LocTrack { loc, pending: 0, stale: 0 });
+                let i = track.partition_point(|t| t.loc.order_key() < key);
+                track.insert(i, LocTrack { loc, pending: 0, stale: 0 });
                 i
             }
         };
-        self.track[i].pending |= bit;
-        self.track[i].stale &= !bit;
+        track[i].pending |= bit;
+        track[i].stale &= !bit;
     }
 
     /// Records a write of `loc` by `me`; `true` when `me` read the location
@@ -299,12 +301,13 @@ impl World {
     pub fn track_write(&mut self, me: Pid, loc: &Loc) -> bool {
         let bit = 1u64 << me;
         let Some(i) = self.track.iter().position(|t| t.loc == *loc) else { return false };
-        let t = &mut self.track[i];
+        let track = self.track.make_mut();
+        let t = &mut track[i];
         let lost = t.stale & bit != 0;
         t.pending &= !bit;
         t.stale = t.pending;
         if t.pending == 0 {
-            self.track.remove(i);
+            track.remove(i);
         }
         lost
     }
@@ -321,11 +324,15 @@ impl World {
     /// A process that ended will never write back what it read.
     pub fn forget_reads(&mut self, p: Pid) {
         let bit = 1u64 << p;
-        for t in &mut self.track {
+        if self.track.iter().all(|t| (t.pending | t.stale) & bit == 0 && t.pending != 0) {
+            return;
+        }
+        let track = self.track.make_mut();
+        for t in track.iter_mut() {
             t.pending &= !bit;
             t.stale &= !bit;
         }
-        self.track.retain(|t| t.pending != 0);
+        track.retain(|t| t.pending != 0);
     }
 
     pub fn queue(&mut self, id: ObjId) -> &mut Queue {

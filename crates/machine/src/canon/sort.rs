@@ -154,9 +154,11 @@ pub(super) fn rename(s: &mut State, perm: &Perm, sym: &crate::symmetry::SymInfo)
             rename_in_object(w.objects.part_mut(o), &map_pid);
         }
     }
-    for t in &mut w.track {
-        t.pending = permute_bits(t.pending, perm);
-        t.stale = permute_bits(t.stale, perm);
+    if !w.track.is_empty() {
+        for t in w.track.make_mut() {
+            t.pending = permute_bits(t.pending, perm);
+            t.stale = permute_bits(t.stale, perm);
+        }
     }
     if !handles.is_empty() {
         for (pid, p) in procs.iter_mut().enumerate() {

@@ -293,7 +293,7 @@ impl Worker<'_> {
         let io = |e: std::io::Error| format!("'{path}': {e}");
         match std::fs::read(path) {
             Ok(bytes) => self.state.world.file_mut(path).content = Arc::new(bytes),
-            Err(_) => self.state.world.files.retain(|f| &*f.path != path),
+            Err(_) => self.state.world.files.make_mut().retain(|f| &*f.path != path),
         }
         let me = self.me as usize;
         let before = self.state.procs[me].files.clone();
