@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::store::Store;
+use crate::store::{Keyer, Store, Stored, Unexpanded};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -57,21 +57,46 @@ const SMALL_BATCH: usize = 32;
 /// One edge of the search graph: an actor's step, possibly followed by a
 /// chain of steps the partial-order reduction takes alone (see
 /// [`interleave_machine::por`]); the states inside a chain are not stored.
-struct Move {
+struct Move<S = State> {
     actor: Actor,
     chain: Vec<Actor>,
     /// The chain's states were each made canonical (the rare fallback of
     /// [`through`]); otherwise only its last one is.
     canonical_chain: bool,
-    to: State,
+    to: S,
     events: Vec<Event>,
 }
 
 /// What expanding one state gives, before merging.
-enum Expansion {
+enum Expansion<S = State> {
     Finished,
     /// Each actor that moves, with the state it leads to and its events.
-    Moves(Vec<Move>),
+    Moves(Vec<Move<S>>),
+}
+
+/// A batch of expanded states: the index of its first, and each one's
+/// expansion.
+type Expanded = (usize, Vec<Result<Expansion<Stored>, ModelError>>);
+
+impl Expansion {
+    /// The successors made ready to store, on the thread that made them.
+    fn stored(self, keyer: &Keyer) -> Expansion<Stored> {
+        match self {
+            Expansion::Finished => Expansion::Finished,
+            Expansion::Moves(moves) => Expansion::Moves(
+                moves
+                    .into_iter()
+                    .map(|Move { actor, chain, canonical_chain, to, events }| Move {
+                        actor,
+                        chain,
+                        canonical_chain,
+                        to: keyer.stored(to),
+                        events,
+                    })
+                    .collect(),
+            ),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -280,7 +305,6 @@ fn successors(m: &Machine<'_>, s: &State, reduce: bool) -> Result<Expansion, Mod
     // only the first state can have an ample step itself
     if let Some((actor, to)) = if reduce { ample_step(m, s, true)? } else { None } {
         let mv = through(Move { actor, chain: vec![], canonical_chain: false, to, events: vec![] })?;
-        mv.to.warm();
         return Ok(Expansion::Moves(vec![mv]));
     }
     for actor in m.actors(s) {
@@ -289,8 +313,6 @@ fn successors(m: &Machine<'_>, s: &State, reduce: bool) -> Result<Expansion, Mod
             moves.push(if reduce { through(mv)? } else { mv });
         }
     }
-    // the states to store: hashed here, in parallel, not where they are stored
-    moves.iter().for_each(|mv| mv.to.warm());
     Ok(Expansion::Moves(moves))
 }
 
@@ -305,17 +327,19 @@ impl Search<'_, '_> {
         let m = self.m;
         // the next state to expand, and a batch expanded but not yet merged
         let mut i = 0usize;
-        let mut pending: Option<(usize, Vec<Result<Expansion, ModelError>>)> = None;
+        let mut pending: Option<Expanded> = None;
+        let keyer = self.states.keyer();
         loop {
             // the states stored so far beyond those expanded: expanded
             // while the pending batch is merged (their successors do not
             // depend on the merge, and merging stays in index order)
             let end = self.states.len().min(i + BATCH);
-            let batch: Vec<State> = (i..end).map(|k| self.states.get(k)).collect();
+            // rebuilt from their keys where they are expanded
+            let batch: Vec<Unexpanded> = (i..end).map(|k| self.states.unexpanded(k)).collect();
             if batch.is_empty() && pending.is_none() {
                 break;
             }
-            let expand = |s: &State| successors(m, s, true);
+            let expand = |u: &Unexpanded| successors(m, &keyer.load(u), true).map(|e| e.stored(&keyer));
             let (expanded, stop) = if batch.len() < SMALL_BATCH {
                 // a small batch is not worth waking the pool for (the result
                 // is the same either way)
@@ -353,7 +377,7 @@ impl Search<'_, '_> {
     /// order; stops where a bound is hit.
     fn merge_batch(
         &mut self,
-        batch: Option<(usize, Vec<Result<Expansion, ModelError>>)>,
+        batch: Option<Expanded>,
         bar: &crate::progress::Bar,
     ) -> Result<Option<StopReason>, ModelError> {
         let Some((first, expanded)) = batch else { return Ok(None) };
@@ -384,7 +408,7 @@ impl Search<'_, '_> {
         None
     }
 
-    fn merge(&mut self, i: u32, e: Expansion) {
+    fn merge(&mut self, i: u32, e: Expansion<Stored>) {
         let moves = match e {
             Expansion::Finished => {
                 self.outcomes.insert(self.m.outcome(&self.states.get(i as usize)));
@@ -403,7 +427,7 @@ impl Search<'_, '_> {
             for ev in events {
                 self.note_event(i, a, ev);
             }
-            let (j, new) = self.states.insert(to);
+            let (j, new) = self.states.insert_stored(to);
             if new {
                 self.parent.push((i, a));
                 self.depth.push(self.depth[i as usize] + 1 + chain.len() as u32);

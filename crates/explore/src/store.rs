@@ -13,6 +13,13 @@
 //! carries its number (see [`Shared::interned`]), so only what a step made
 //! is looked up.
 //!
+//! The tables are shared by every search thread (each split into
+//! [`SHARDS`] shards behind a lock): the thread that makes a state also
+//! numbers its parts ([`Store::stored`]), and only the set of five-number
+//! keys is kept by the thread that merges, in order. A number stands for
+//! one content for the whole search, whatever thread gave it, so which
+//! states are equal, and so every result, does not depend on the threads.
+//!
 //! **Hash compaction** trades certainty for memory: two different states
 //! with the same fingerprint are taken for one, so a state may be missed.
 //! With n states the chance of any such collision is below n²/2^129 (about
@@ -21,6 +28,7 @@
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::{FxBuildHasher, FxHashMap};
@@ -30,8 +38,27 @@ use interleave_machine::shared_ptr::{Parts, Shared};
 use interleave_machine::system::State;
 use interleave_machine::world::{File, LocTrack, Object, ProcMeta, World};
 
-pub enum Store {
-    Full(Box<Collapsed>),
+/// A state ready to be stored, made on the thread that made the state.
+pub enum Stored {
+    /// The numbers of its parts (the state itself is not needed).
+    Key([u32; 5]),
+    /// Under hash compaction: its fingerprint, and the state until it is
+    /// expanded.
+    Kept(u128, State),
+}
+
+pub struct Store {
+    tables: Arc<Tables>,
+    kind: Kind,
+}
+
+enum Kind {
+    Full {
+        /// Each state's key, in index order.
+        keys: Vec<[u32; 5]>,
+        /// State indices, by the hash of their keys.
+        set: HashTable<u32>,
+    },
     Compact {
         seen: FxHashMap<u128, u32>,
         /// States `base..` (not yet expanded), in index order.
@@ -46,19 +73,56 @@ fn fingerprint(s: &State) -> u128 {
     h.digest128()
 }
 
-impl Store {
-    pub fn new(compact: bool) -> Store {
-        if compact {
-            Store::Compact { seen: FxHashMap::default(), queue: VecDeque::new(), base: 0 }
-        } else {
-            Store::Full(Box::default())
+/// A stored state to expand, as cheap to take from the store as can be.
+pub enum Unexpanded {
+    Key([u32; 5]),
+    State(State),
+}
+
+/// Makes states ready to store, and rebuilds stored ones; shared by every
+/// search thread.
+#[derive(Clone)]
+pub struct Keyer {
+    tables: Arc<Tables>,
+    compact: bool,
+}
+
+impl Keyer {
+    pub fn load(&self, u: &Unexpanded) -> State {
+        match u {
+            Unexpanded::Key(key) => self.tables.state(*key),
+            Unexpanded::State(s) => s.clone(),
         }
     }
 
+    pub fn stored(&self, s: State) -> Stored {
+        if self.compact {
+            Stored::Kept(fingerprint(&s), s)
+        } else {
+            Stored::Key(self.tables.key(&s))
+        }
+    }
+}
+
+impl Store {
+    pub fn new(compact: bool) -> Store {
+        let kind = if compact {
+            Kind::Compact { seen: FxHashMap::default(), queue: VecDeque::new(), base: 0 }
+        } else {
+            Kind::Full { keys: vec![], set: HashTable::new() }
+        };
+        Store { tables: Arc::default(), kind }
+    }
+
+    /// What the search threads use to make states ready to store.
+    pub fn keyer(&self) -> Keyer {
+        Keyer { tables: self.tables.clone(), compact: self.compact() }
+    }
+
     pub fn len(&self) -> usize {
-        match self {
-            Store::Full(c) => c.keys.len(),
-            Store::Compact { seen, .. } => seen.len(),
+        match &self.kind {
+            Kind::Full { keys, .. } => keys.len(),
+            Kind::Compact { seen, .. } => seen.len(),
         }
     }
 
@@ -68,11 +132,33 @@ impl Store {
 
     /// The index of `s`, and whether it is new.
     pub fn insert(&mut self, s: State) -> (usize, bool) {
-        match self {
-            Store::Full(c) => c.insert(&s),
-            Store::Compact { seen, queue, .. } => {
+        let stored = self.keyer().stored(s);
+        self.insert_stored(stored)
+    }
+
+    /// The index of a state made ready by [`Keyer::stored`], and whether
+    /// it is new.
+    pub fn insert_stored(&mut self, s: Stored) -> (usize, bool) {
+        match (&mut self.kind, s) {
+            (Kind::Full { keys, set }, Stored::Key(key)) => {
+                let n = keys.len();
+                let k = &*keys;
+                match set.entry(
+                    FxBuildHasher.hash_one(key),
+                    |&i| k[i as usize] == key,
+                    |&i| FxBuildHasher.hash_one(k[i as usize]),
+                ) {
+                    Entry::Occupied(e) => (*e.get() as usize, false),
+                    Entry::Vacant(e) => {
+                        e.insert(n as u32);
+                        keys.push(key);
+                        (n, true)
+                    }
+                }
+            }
+            (Kind::Compact { seen, queue, .. }, Stored::Kept(fp, s)) => {
                 let n = seen.len() as u32;
-                match seen.entry(fingerprint(&s)) {
+                match seen.entry(fp) {
                     std::collections::hash_map::Entry::Occupied(e) => (*e.get() as usize, false),
                     std::collections::hash_map::Entry::Vacant(e) => {
                         e.insert(n);
@@ -81,20 +167,29 @@ impl Store {
                     }
                 }
             }
+            _ => unreachable!("a state made ready for another kind of store"),
         }
     }
 
     /// A state not yet forgotten: with compaction, one not yet expanded.
     pub fn get(&self, i: usize) -> State {
-        match self {
-            Store::Full(c) => c.state(i),
-            Store::Compact { queue, base, .. } => queue[i - *base].clone(),
+        match &self.kind {
+            Kind::Full { keys, .. } => self.tables.state(keys[i]),
+            Kind::Compact { queue, base, .. } => queue[i - *base].clone(),
+        }
+    }
+
+    /// State `i`, to expand (see [`Keyer::load`]).
+    pub fn unexpanded(&self, i: usize) -> Unexpanded {
+        match &self.kind {
+            Kind::Full { keys, .. } => Unexpanded::Key(keys[i]),
+            Kind::Compact { queue, base, .. } => Unexpanded::State(queue[i - *base].clone()),
         }
     }
 
     /// States before `end` are expanded: compaction forgets them.
     pub fn expanded(&mut self, end: usize) {
-        if let Store::Compact { queue, base, .. } = self {
+        if let Kind::Compact { queue, base, .. } = &mut self.kind {
             while *base < end {
                 queue.pop_front();
                 *base += 1;
@@ -103,7 +198,7 @@ impl Store {
     }
 
     pub fn compact(&self) -> bool {
-        matches!(self, Store::Compact { .. })
+        matches!(self.kind, Kind::Compact { .. })
     }
 }
 
@@ -111,27 +206,58 @@ impl Store {
 /// never taken for another's.
 static NEXT_TAG: AtomicU32 = AtomicU32::new(1);
 
-/// One copy of each distinct version of a part, numbered in order.
+/// Shards per table: threads that number different parts rarely wait for
+/// one another.
+pub const SHARDS: usize = 16;
+
+/// One shard of a table: its items, and their indices by hash.
+struct Shard<T> {
+    items: Vec<T>,
+    index: HashTable<u32>,
+}
+
+impl<T> Default for Shard<T> {
+    fn default() -> Shard<T> {
+        Shard { items: vec![], index: HashTable::new() }
+    }
+}
+
+/// The number of item `local` of shard `shard`.
+fn number(local: usize, shard: usize) -> u32 {
+    u32::try_from(local * SHARDS + shard).expect("fewer than 2^32 distinct parts")
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // a panic elsewhere never leaves a shard half-changed: each change is
+    // one push and one insert
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// One copy of each distinct version of a part, numbered.
 struct Table<T> {
     tag: u32,
-    items: Vec<Shared<T>>,
-    index: HashTable<u32>,
+    shards: Vec<Mutex<Shard<Shared<T>>>>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Table<T> {
-        Table { tag: NEXT_TAG.fetch_add(1, Ordering::Relaxed), items: vec![], index: HashTable::new() }
+        Table {
+            tag: NEXT_TAG.fetch_add(1, Ordering::Relaxed),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
     }
 }
 
 impl<T: Hash + Clone + Eq> Table<T> {
-    fn intern(&mut self, x: &Shared<T>) -> u32 {
+    fn intern(&self, x: &Shared<T>) -> u32 {
         if let Some(id) = x.interned(self.tag) {
             return id;
         }
         let d = x.digest();
-        let items = &self.items;
-        let found = match self.index.entry(
+        let shard = (d >> 64) as usize % SHARDS;
+        let mut guard = lock(&self.shards[shard]);
+        let Shard { items, index } = &mut *guard;
+        let found = match index.entry(
             d as u64,
             |&i| {
                 let y = &items[i as usize];
@@ -145,12 +271,24 @@ impl<T: Hash + Clone + Eq> Table<T> {
                 None
             }
         };
-        let id = found.unwrap_or_else(|| {
-            self.items.push(x.clone());
-            (self.items.len() - 1) as u32
-        });
+        let id = match found {
+            Some(local) => number(local as usize, shard),
+            None => {
+                // numbered before any other thread can find it
+                let id = number(items.len(), shard);
+                x.set_interned(self.tag, id);
+                items.push(x.clone());
+                id
+            }
+        };
+        drop(guard);
         x.set_interned(self.tag, id);
         id
+    }
+
+    fn get(&self, id: u32) -> Shared<T> {
+        let (local, shard) = (id as usize / SHARDS, id as usize % SHARDS);
+        lock(&self.shards[shard]).items[local].clone()
     }
 }
 
@@ -159,31 +297,37 @@ impl<T: Hash + Clone + Eq> Table<T> {
 /// and the stored copy holds the tables' own parts.
 struct Lists<T> {
     tag: u32,
-    items: Vec<Parts<T>>,
-    index: HashTable<u32>,
-    /// The parts' numbers of the list being looked up.
-    ids: Vec<u32>,
+    shards: Vec<Mutex<Shard<Parts<T>>>>,
 }
 
 impl<T> Default for Lists<T> {
     fn default() -> Lists<T> {
-        Lists { tag: NEXT_TAG.fetch_add(1, Ordering::Relaxed), items: vec![], index: HashTable::new(), ids: vec![] }
+        Lists {
+            tag: NEXT_TAG.fetch_add(1, Ordering::Relaxed),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
     }
 }
 
+/// The numbers of a stored list's parts (each has one; `u32::MAX`, which
+/// matches nothing, if a later table took it over).
+fn numbers<T: Hash + Clone>(l: &Parts<T>, tag: u32) -> impl Iterator<Item = u32> + '_ {
+    l.iter().map(move |x| x.interned(tag).unwrap_or(u32::MAX))
+}
+
 impl<T: Hash + Clone + Eq> Lists<T> {
-    fn intern(&mut self, parts: &mut Table<T>, l: &Parts<T>) -> u32 {
+    fn intern(&self, parts: &Table<T>, l: &Parts<T>) -> u32 {
         if let Some(id) = l.interned(self.tag) {
             return id;
         }
-        self.ids.clear();
-        for x in l.iter() {
-            self.ids.push(parts.intern(x));
-        }
+        let ids: Vec<u32> = l.iter().map(|x| parts.intern(x)).collect();
         let tag = parts.tag;
-        let (ids, items) = (&self.ids, &self.items);
-        let found = match self.index.entry(
-            FxBuildHasher.hash_one(ids),
+        let h = FxBuildHasher.hash_one(&ids);
+        let shard = (h >> 48) as usize % SHARDS;
+        let mut guard = lock(&self.shards[shard]);
+        let Shard { items, index } = &mut *guard;
+        let found = match index.entry(
+            h,
             |&i| {
                 let y = &items[i as usize];
                 y.len() == ids.len() && numbers(y, tag).eq(ids.iter().copied())
@@ -196,28 +340,33 @@ impl<T: Hash + Clone + Eq> Lists<T> {
                 None
             }
         };
-        let id = found.unwrap_or_else(|| {
-            // the stored copy holds the tables' parts, each with its number
-            let own: Vec<Shared<T>> = self.ids.iter().map(|&i| parts.items[i as usize].clone()).collect();
-            let own = Shared::new(own);
-            own.set_interned(self.tag, self.items.len() as u32);
-            self.items.push(own);
-            (self.items.len() - 1) as u32
-        });
+        let id = match found {
+            Some(local) => number(local as usize, shard),
+            None => {
+                // the stored copy holds the tables' parts, each with its
+                // number (a part table is never locked while waiting for
+                // a list shard, so taking its lock here cannot deadlock)
+                let own = Shared::new(ids.iter().map(|&i| parts.get(i)).collect::<Vec<_>>());
+                let id = number(items.len(), shard);
+                own.set_interned(self.tag, id);
+                items.push(own);
+                id
+            }
+        };
+        drop(guard);
         l.set_interned(self.tag, id);
         id
     }
+
+    fn get(&self, id: u32) -> Parts<T> {
+        let (local, shard) = (id as usize / SHARDS, id as usize % SHARDS);
+        lock(&self.shards[shard]).items[local].clone()
+    }
 }
 
-/// The numbers of a stored list's parts (each has one; `u32::MAX`, which
-/// matches nothing, if a later table took it over).
-fn numbers<T: Hash + Clone>(l: &Parts<T>, tag: u32) -> impl Iterator<Item = u32> + '_ {
-    l.iter().map(move |x| x.interned(tag).unwrap_or(u32::MAX))
-}
-
-/// The exact visited set, collapsed: see the module documentation.
+/// Every table of the collapsed store: see the module documentation.
 #[derive(Default)]
-pub struct Collapsed {
+struct Tables {
     objects: Table<Object>,
     metas: Table<ProcMeta>,
     procs: Table<Proc>,
@@ -226,49 +375,32 @@ pub struct Collapsed {
     proc_lists: Lists<Proc>,
     files: Table<Vec<File>>,
     track: Table<Vec<LocTrack>>,
-    /// Each state as the numbers of its parts: files, lost-update
-    /// bookkeeping, objects, process-table entries, processes.
-    keys: Vec<[u32; 5]>,
-    /// State indices, by the hash of their numbers.
-    set: HashTable<u32>,
 }
 
-impl Collapsed {
-    fn insert(&mut self, s: &State) -> (usize, bool) {
-        let key = [
+impl Tables {
+    /// The numbers of a state's parts: files, lost-update bookkeeping,
+    /// objects, process-table entries, processes.
+    fn key(&self, s: &State) -> [u32; 5] {
+        [
             self.files.intern(&s.world.files),
             self.track.intern(&s.world.track),
-            self.object_lists.intern(&mut self.objects, &s.world.objects),
-            self.meta_lists.intern(&mut self.metas, &s.world.procs),
-            self.proc_lists.intern(&mut self.procs, &s.procs),
-        ];
-        let n = self.keys.len();
-        let keys = &self.keys;
-        match self.set.entry(
-            FxBuildHasher.hash_one(key),
-            |&k| keys[k as usize] == key,
-            |&k| FxBuildHasher.hash_one(keys[k as usize]),
-        ) {
-            Entry::Occupied(e) => (*e.get() as usize, false),
-            Entry::Vacant(e) => {
-                e.insert(n as u32);
-                self.keys.push(key);
-                (n, true)
-            }
-        }
+            self.object_lists.intern(&self.objects, &s.world.objects),
+            self.meta_lists.intern(&self.metas, &s.world.procs),
+            self.proc_lists.intern(&self.procs, &s.procs),
+        ]
     }
 
-    /// State `k`, rebuilt from its parts (each list shared, not copied).
-    fn state(&self, k: usize) -> State {
-        let [files, track, objects, metas, procs] = self.keys[k];
+    /// The state with this key, rebuilt from its parts (each list shared,
+    /// not copied).
+    fn state(&self, [files, track, objects, metas, procs]: [u32; 5]) -> State {
         State {
             world: World {
-                objects: self.object_lists.items[objects as usize].clone(),
-                procs: self.meta_lists.items[metas as usize].clone(),
-                files: self.files.items[files as usize].clone(),
-                track: self.track.items[track as usize].clone(),
+                objects: self.object_lists.get(objects),
+                procs: self.meta_lists.get(metas),
+                files: self.files.get(files),
+                track: self.track.get(track),
             },
-            procs: self.proc_lists.items[procs as usize].clone(),
+            procs: self.proc_lists.get(procs),
         }
     }
 }

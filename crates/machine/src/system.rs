@@ -17,26 +17,6 @@ pub struct State {
     pub procs: Parts<Proc>,
 }
 
-impl State {
-    /// Computes every part's digest now, on the calling thread: a search
-    /// warms each new state where it is made, in parallel, so that storing
-    /// it, on one thread, only reads them.
-    pub fn warm(&self) {
-        let w = &self.world;
-        w.objects.iter().for_each(|o| {
-            o.digest();
-        });
-        w.procs.iter().for_each(|m| {
-            m.digest();
-        });
-        self.procs.iter().for_each(|p| {
-            p.digest();
-        });
-        w.files.digest();
-        w.track.digest();
-    }
-}
-
 /// Who moves in a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Actor {
