@@ -98,8 +98,9 @@ struct SearchFlags {
     /// Keep variables that are never read again (dead-variable reset off).
     #[arg(long)]
     no_dead_reset: bool,
-    /// Store a 128-bit fingerprint per state instead of the state: far less
-    /// memory for very large models, at a tiny chance of missing a state.
+    /// Store a 128-bit fingerprint per state instead of its key, at a tiny
+    /// chance of missing a state. Since states are stored collapsed this
+    /// saves no memory (the parts' tables dominate); kept for comparison.
     #[arg(long)]
     hash_compaction: bool,
     /// A child exits in a step of its own even where the program cannot

@@ -27,8 +27,9 @@ pub struct Limits {
     pub threads: usize,
     /// Show a progress bar on standard error (only drawn on a terminal).
     pub progress: bool,
-    /// Keep a 128-bit fingerprint of each state instead of the state (see
-    /// [`crate::store`]): far less memory, a tiny chance of missing states.
+    /// Keep a 128-bit fingerprint of each state instead of its key (see
+    /// [`crate::store`]): a tiny chance of missing states, and, over the
+    /// collapsed store, no memory saved.
     pub hash_compaction: bool,
 }
 

@@ -1,6 +1,5 @@
 //! The visited set of the search: every state, exactly (collapsed), or,
-//! with hash compaction, only a 128-bit fingerprint of each state, the
-//! states themselves kept only until they are expanded.
+//! with hash compaction, only a 128-bit fingerprint of each state.
 //!
 //! **Collapsed** (the default), as SPIN's `-DCOLLAPSE`, on two levels:
 //! each part of a state (a process's private part, its process-table
@@ -20,10 +19,13 @@
 //! one content for the whole search, whatever thread gave it, so which
 //! states are equal, and so every result, does not depend on the threads.
 //!
-//! **Hash compaction** trades certainty for memory: two different states
-//! with the same fingerprint are taken for one, so a state may be missed.
-//! With n states the chance of any such collision is below n²/2^129 (about
-//! 10^-25 for a billion states); the report says the run used it.
+//! **Hash compaction** keeps a 128-bit fingerprint per state instead of
+//! its key (and the key only until the state is expanded): two different
+//! states with the same fingerprint are taken for one, so a state may be
+//! missed. With n states the chance of any such collision is below
+//! n²/2^129 (about 10^-25 for a billion states); the report says the run
+//! used it. Over whole states it saved most of the memory; over collapsed
+//! ones it saves none, since the tables of parts dominate.
 
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
@@ -42,9 +44,9 @@ use interleave_machine::world::{File, LocTrack, Object, ProcMeta, World};
 pub enum Stored {
     /// The numbers of its parts (the state itself is not needed).
     Key([u32; 5]),
-    /// Under hash compaction: its fingerprint, and the state until it is
+    /// Under hash compaction: its fingerprint, and its key until it is
     /// expanded.
-    Kept(u128, State),
+    Kept(u128, [u32; 5]),
 }
 
 pub struct Store {
@@ -61,8 +63,8 @@ enum Kind {
     },
     Compact {
         seen: FxHashMap<u128, u32>,
-        /// States `base..` (not yet expanded), in index order.
-        queue: VecDeque<State>,
+        /// The keys of states `base..` (not yet expanded), in index order.
+        queue: VecDeque<[u32; 5]>,
         base: usize,
     },
 }
@@ -73,11 +75,8 @@ fn fingerprint(s: &State) -> u128 {
     h.digest128()
 }
 
-/// A stored state to expand, as cheap to take from the store as can be.
-pub enum Unexpanded {
-    Key([u32; 5]),
-    State(State),
-}
+/// A stored state to expand: its key, to rebuild it where it is expanded.
+pub struct Unexpanded([u32; 5]);
 
 /// Makes states ready to store, and rebuilds stored ones; shared by every
 /// search thread.
@@ -89,15 +88,12 @@ pub struct Keyer {
 
 impl Keyer {
     pub fn load(&self, u: &Unexpanded) -> State {
-        match u {
-            Unexpanded::Key(key) => self.tables.state(*key),
-            Unexpanded::State(s) => s.clone(),
-        }
+        self.tables.state(u.0)
     }
 
     pub fn stored(&self, s: State) -> Stored {
         if self.compact {
-            Stored::Kept(fingerprint(&s), s)
+            Stored::Kept(fingerprint(&s), self.tables.key(&s))
         } else {
             Stored::Key(self.tables.key(&s))
         }
@@ -156,13 +152,13 @@ impl Store {
                     }
                 }
             }
-            (Kind::Compact { seen, queue, .. }, Stored::Kept(fp, s)) => {
+            (Kind::Compact { seen, queue, .. }, Stored::Kept(fp, key)) => {
                 let n = seen.len() as u32;
                 match seen.entry(fp) {
                     std::collections::hash_map::Entry::Occupied(e) => (*e.get() as usize, false),
                     std::collections::hash_map::Entry::Vacant(e) => {
                         e.insert(n);
-                        queue.push_back(s);
+                        queue.push_back(key);
                         (n as usize, true)
                     }
                 }
@@ -175,15 +171,15 @@ impl Store {
     pub fn get(&self, i: usize) -> State {
         match &self.kind {
             Kind::Full { keys, .. } => self.tables.state(keys[i]),
-            Kind::Compact { queue, base, .. } => queue[i - *base].clone(),
+            Kind::Compact { queue, base, .. } => self.tables.state(queue[i - *base]),
         }
     }
 
     /// State `i`, to expand (see [`Keyer::load`]).
     pub fn unexpanded(&self, i: usize) -> Unexpanded {
         match &self.kind {
-            Kind::Full { keys, .. } => Unexpanded::Key(keys[i]),
-            Kind::Compact { queue, base, .. } => Unexpanded::State(queue[i - *base].clone()),
+            Kind::Full { keys, .. } => Unexpanded(keys[i]),
+            Kind::Compact { queue, base, .. } => Unexpanded(queue[i - *base]),
         }
     }
 
