@@ -263,6 +263,19 @@ fn ample_step(m: &Machine<'_>, s: &State, canonical: bool) -> Result<Option<(Act
     Ok(None)
 }
 
+/// The steps taken alone from `s`, one after the other (each state made
+/// canonical when `canonical`), and the state they end in; `None` when
+/// `s` has none.
+fn chain_from(m: &Machine<'_>, s: &State, canonical: bool) -> Result<Option<(Vec<Actor>, State)>, ModelError> {
+    let Some((a, mut t)) = ample_step(m, s, canonical)? else { return Ok(None) };
+    let mut chain = vec![a];
+    while let Some((a, u)) = ample_step(m, &t, canonical)? {
+        chain.push(a);
+        t = u;
+    }
+    Ok(Some((chain, t)))
+}
+
 /// Passes a move through the steps taken alone after it. The states inside
 /// the chain are real states, not canonical ones: only the last is made
 /// canonical, and the chain's actors name processes as they are there (see
@@ -270,26 +283,17 @@ fn ample_step(m: &Machine<'_>, s: &State, canonical: bool) -> Result<Option<(Act
 /// (main's passed joins raised), the chain is taken again with every
 /// state canonical, as the steps were before.
 fn through(m: &Machine<'_>, mut mv: Move) -> Result<Move, ModelError> {
-    let Some((a, mut t)) = ample_step(m, &mv.to, false)? else { return Ok(mv) };
-    mv.chain.push(a);
-    while let Some((a, u)) = ample_step(m, &t, false)? {
-        mv.chain.push(a);
-        t = u;
-    }
+    let Some((mut chain, mut t)) = chain_from(m, &mv.to, false)? else { return Ok(mv) };
     let mut ctx = Ctx::default();
     if m.symmetry {
         m.canonicalize(&mut t, &mut ctx)?;
     }
-    if ctx.events.is_empty() {
-        mv.to = t;
-        return Ok(mv);
+    if !ctx.events.is_empty() {
+        mv.canonical_chain = true;
+        let Some(canonical) = chain_from(m, &mv.to, true)? else { return Ok(mv) };
+        (chain, t) = canonical;
     }
-    mv.chain.clear();
-    while let Some((a, u)) = ample_step(m, &mv.to, true)? {
-        mv.chain.push(a);
-        mv.to = u;
-    }
-    mv.canonical_chain = true;
+    (mv.chain, mv.to) = (chain, t);
     Ok(mv)
 }
 

@@ -229,38 +229,38 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// One copy of each distinct version of a part, numbered.
-struct Table<T> {
+/// Shared values numbered by content: each distinct content once, in
+/// locked shards, under a tag of its own.
+struct Numbered<V> {
     tag: u32,
-    shards: Vec<Mutex<Shard<Shared<T>>>>,
+    shards: Vec<Mutex<Shard<Shared<V>>>>,
 }
 
-impl<T> Default for Table<T> {
-    fn default() -> Table<T> {
-        Table {
+impl<V> Default for Numbered<V> {
+    fn default() -> Numbered<V> {
+        Numbered {
             tag: NEXT_TAG.fetch_add(1, Ordering::Relaxed),
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
 }
 
-impl<T: Hash + Clone + Eq> Table<T> {
-    fn intern(&self, x: &Shared<T>) -> u32 {
-        if let Some(id) = x.interned(self.tag) {
-            return id;
-        }
-        let d = x.digest();
-        let shard = (d >> 64) as usize % SHARDS;
+impl<V: Hash + Clone> Numbered<V> {
+    /// The number of `x`'s content: that of the stored value `same` finds
+    /// among those with hash `hash` (`hash_of` gives a stored value's), or,
+    /// when there is none, a new number for the copy `keep` makes.
+    fn number(
+        &self,
+        x: &Shared<V>,
+        hash: u64,
+        same: impl Fn(&Shared<V>) -> bool,
+        hash_of: impl Fn(&Shared<V>) -> u64,
+        keep: impl FnOnce() -> Shared<V>,
+    ) -> u32 {
+        let shard = (hash >> 48) as usize % SHARDS;
         let mut guard = lock(&self.shards[shard]);
         let Shard { items, index } = &mut *guard;
-        let found = match index.entry(
-            d as u64,
-            |&i| {
-                let y = &items[i as usize];
-                y.digest() == d && y == x
-            },
-            |&i| items[i as usize].digest() as u64,
-        ) {
+        let found = match index.entry(hash, |&i| same(&items[i as usize]), |&i| hash_of(&items[i as usize])) {
             Entry::Occupied(e) => Some(*e.get()),
             Entry::Vacant(e) => {
                 e.insert(items.len() as u32);
@@ -271,9 +271,10 @@ impl<T: Hash + Clone + Eq> Table<T> {
             Some(local) => number(local as usize, shard),
             None => {
                 // numbered before any other thread can find it
+                let own = keep();
                 let id = number(items.len(), shard);
-                x.set_interned(self.tag, id);
-                items.push(x.clone());
+                own.set_interned(self.tag, id);
+                items.push(own);
                 id
             }
         };
@@ -282,28 +283,29 @@ impl<T: Hash + Clone + Eq> Table<T> {
         id
     }
 
-    fn get(&self, id: u32) -> Shared<T> {
+    fn get(&self, id: u32) -> Shared<V> {
         let (local, shard) = (id as usize / SHARDS, id as usize % SHARDS);
         lock(&self.shards[shard]).items[local].clone()
+    }
+}
+
+/// One copy of each distinct version of a part, numbered.
+type Table<T> = Numbered<T>;
+
+impl<T: Hash + Clone + Eq> Table<T> {
+    fn intern(&self, x: &Shared<T>) -> u32 {
+        if let Some(id) = x.interned(self.tag) {
+            return id;
+        }
+        let d = x.digest();
+        self.number(x, d as u64, |y| y.digest() == d && y == x, |y| y.digest() as u64, || x.clone())
     }
 }
 
 /// Lists of parts (a state's objects, process-table entries or
 /// processes), each interned once: a list is known by its parts' numbers,
 /// and the stored copy holds the tables' own parts.
-struct Lists<T> {
-    tag: u32,
-    shards: Vec<Mutex<Shard<Parts<T>>>>,
-}
-
-impl<T> Default for Lists<T> {
-    fn default() -> Lists<T> {
-        Lists {
-            tag: NEXT_TAG.fetch_add(1, Ordering::Relaxed),
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-        }
-    }
-}
+type Lists<T> = Numbered<Vec<Shared<T>>>;
 
 /// The numbers of a stored list's parts (each has one; `u32::MAX`, which
 /// matches nothing, if a later table took it over).
@@ -312,51 +314,22 @@ fn numbers<T: Hash + Clone>(l: &Parts<T>, tag: u32) -> impl Iterator<Item = u32>
 }
 
 impl<T: Hash + Clone + Eq> Lists<T> {
-    fn intern(&self, parts: &Table<T>, l: &Parts<T>) -> u32 {
+    fn intern_list(&self, parts: &Table<T>, l: &Parts<T>) -> u32 {
         if let Some(id) = l.interned(self.tag) {
             return id;
         }
         let ids: Vec<u32> = l.iter().map(|x| parts.intern(x)).collect();
         let tag = parts.tag;
-        let h = FxBuildHasher.hash_one(&ids);
-        let shard = (h >> 48) as usize % SHARDS;
-        let mut guard = lock(&self.shards[shard]);
-        let Shard { items, index } = &mut *guard;
-        let found = match index.entry(
-            h,
-            |&i| {
-                let y = &items[i as usize];
-                y.len() == ids.len() && numbers(y, tag).eq(ids.iter().copied())
-            },
-            |&i| FxBuildHasher.hash_one(numbers(&items[i as usize], tag).collect::<Vec<u32>>()),
-        ) {
-            Entry::Occupied(e) => Some(*e.get()),
-            Entry::Vacant(e) => {
-                e.insert(items.len() as u32);
-                None
-            }
-        };
-        let id = match found {
-            Some(local) => number(local as usize, shard),
-            None => {
-                // the stored copy holds the tables' parts, each with its
-                // number (a part table is never locked while waiting for
-                // a list shard, so taking its lock here cannot deadlock)
-                let own = Shared::new(ids.iter().map(|&i| parts.get(i)).collect::<Vec<_>>());
-                let id = number(items.len(), shard);
-                own.set_interned(self.tag, id);
-                items.push(own);
-                id
-            }
-        };
-        drop(guard);
-        l.set_interned(self.tag, id);
-        id
-    }
-
-    fn get(&self, id: u32) -> Parts<T> {
-        let (local, shard) = (id as usize / SHARDS, id as usize % SHARDS);
-        lock(&self.shards[shard]).items[local].clone()
+        self.number(
+            l,
+            FxBuildHasher.hash_one(&ids),
+            |y| y.len() == ids.len() && numbers(y, tag).eq(ids.iter().copied()),
+            |y| FxBuildHasher.hash_one(numbers(y, tag).collect::<Vec<u32>>()),
+            // the stored copy holds the tables' parts, each with its number
+            // (a part table is never locked while waiting for a list shard,
+            // so taking its lock here cannot deadlock)
+            || Shared::new(ids.iter().map(|&i| parts.get(i)).collect()),
+        )
     }
 }
 
@@ -380,9 +353,9 @@ impl Tables {
         [
             self.files.intern(&s.world.files),
             self.track.intern(&s.world.track),
-            self.object_lists.intern(&self.objects, &s.world.objects),
-            self.meta_lists.intern(&self.metas, &s.world.procs),
-            self.proc_lists.intern(&self.procs, &s.procs),
+            self.object_lists.intern_list(&self.objects, &s.world.objects),
+            self.meta_lists.intern_list(&self.metas, &s.world.procs),
+            self.proc_lists.intern_list(&self.procs, &s.procs),
         ]
     }
 

@@ -50,10 +50,6 @@ impl<T: Hash + Clone> Shared<T> {
         self.0.id.store((tag as u64) << 32 | id as u64, Ordering::Relaxed);
     }
 
-    /// Whether both are the same allocation.
-    pub fn ptr_eq(&self, other: &Shared<T>) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
 
     /// The value to change: copied first if another state shares it, and
     /// its remembered hash forgotten.

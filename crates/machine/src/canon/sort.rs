@@ -129,14 +129,13 @@ pub(super) fn rename(s: &mut State, perm: &Perm, sym: &crate::symmetry::SymInfo)
         .filter(|old| perm[*old] as usize != *old)
         .filter_map(|old| Some((w.procs[old].handle?, w.procs[perm[old] as usize].handle?)))
         .collect();
-    // the private parts move (taken out, not copied); the table entries stay
-    // with their slots and take the moving process's status
-    let mut moving: Vec<Option<Shared<Proc>>> = std::mem::take(s.procs.make_mut()).into_iter().map(Some).collect();
-    let mut procs = vec![None; n];
-    for old in 0..n {
-        procs[perm[old] as usize] = moving[old].take();
+    // the private parts move; the table entries stay with their slots and
+    // take the moving process's status
+    let mut from = vec![0; n];
+    for (old, new) in perm.iter().enumerate() {
+        from[*new as usize] = old;
     }
-    let mut procs: Vec<Shared<Proc>> = procs.into_iter().map(|p| p.expect("a permutation")).collect();
+    let mut procs: Vec<Shared<Proc>> = from.iter().map(|old| s.procs[*old].clone()).collect();
     let mut metas = w.procs.to_vec();
     for old in 0..n {
         let new = perm[old] as usize;
