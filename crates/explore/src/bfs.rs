@@ -31,6 +31,12 @@ pub struct Limits {
     /// [`crate::store`]): a tiny chance of missing states, and, over the
     /// collapsed store, no memory saved.
     pub hash_compaction: bool,
+    /// Remember what each step did, by the numbers of what it read, and
+    /// recall it instead of running the step again (see
+    /// [`Keyer::step_key`]); used only where successors are stored as they
+    /// are made (no symmetry, no partial-order reduction). The result does
+    /// not depend on it.
+    pub remember_steps: bool,
 }
 
 impl Default for Limits {
@@ -43,6 +49,7 @@ impl Default for Limits {
             threads: 0,
             progress: false,
             hash_compaction: false,
+            remember_steps: true,
         }
     }
 }
@@ -224,101 +231,123 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
 /// Each actor that can move in `s` and the state it leads to; none when
 /// the program has finished.
 pub fn moves(m: &Machine<'_>, s: &State) -> Result<Vec<(Actor, State)>, ModelError> {
-    Ok(match successors(m, s, false)? {
+    Ok(match (Steps { m, cache: None }).successors(s, false)? {
         Expansion::Finished => vec![],
         Expansion::Moves(v) => v.into_iter().map(|mv| (mv.actor, mv.to)).collect(),
     })
 }
 
-/// One step of `a` from `s`, canonical under symmetry when `canonical`,
-/// or `None` when it is blocked.
-fn step_to(m: &Machine<'_>, s: &State, a: Actor, canonical: bool) -> Result<Option<(State, Vec<Event>)>, ModelError> {
-    let mut t = s.clone();
-    let mut ctx = Ctx::default();
-    if let Applied::Blocked(_) = m.apply(&mut t, a, &mut ctx)? {
-        return Ok(None);
-    }
-    if canonical && m.symmetry {
-        m.canonicalize(&mut t, &mut ctx)?;
-    }
-    Ok(Some((t, ctx.events)))
+/// Takes steps: the machine, and the tables that remember steps already
+/// done (see [`Keyer::step_key`]); a step from a state whose parts are
+/// numbered is done once and then recalled.
+#[derive(Clone, Copy)]
+struct Steps<'a, 'p> {
+    m: &'a Machine<'p>,
+    cache: Option<&'a Keyer>,
 }
 
-/// One step of `a` from `s` (canonical under symmetry), or `None` when
-/// it is blocked.
-fn step(m: &Machine<'_>, s: &State, a: Actor) -> Result<Option<(State, Vec<Event>)>, ModelError> {
-    step_to(m, s, a, true)
-}
+impl Steps<'_, '_> {
+    /// One step of `a` from `s`, canonical under symmetry when `canonical`,
+    /// or `None` when it is blocked.
+    fn step_to(self, s: &State, a: Actor, canonical: bool) -> Result<Option<(State, Vec<Event>)>, ModelError> {
+        let m = self.m;
+        let key = self.cache.and_then(|c| Some((c, c.step_key(s, a)?)));
+        let (mut t, mut ctx) = match key.as_ref().and_then(|(c, k)| Some((c, k, c.recalled(k)?))) {
+            Some((_, _, None)) => return Ok(None),
+            Some((c, k, Some(done))) => {
+                let (t, events) = c.replay(s, k, &done);
+                (t, Ctx { events, ..Ctx::default() })
+            }
+            None => {
+                let mut t = s.clone();
+                let mut ctx = Ctx::default();
+                let moved = m.apply(&mut t, a, &mut ctx)? == Applied::Progress;
+                if let Some((c, k)) = key {
+                    c.remember(k, s.procs.len(), moved.then_some((&t, &ctx.events[..])));
+                }
+                if !moved {
+                    return Ok(None);
+                }
+                (t, ctx)
+            }
+        };
+        if canonical && m.symmetry {
+            m.canonicalize(&mut t, &mut ctx)?;
+        }
+        Ok(Some((t, ctx.events)))
+    }
 
-/// A step the partial-order reduction takes alone in `s`: one that moves
-/// and reports nothing.
-fn ample_step(m: &Machine<'_>, s: &State, canonical: bool) -> Result<Option<(Actor, State)>, ModelError> {
-    for a in m.ample(s) {
-        if let Some((t, events)) = step_to(m, s, a, canonical)? {
-            if events.is_empty() {
-                return Ok(Some((a, t)));
+    /// A step the partial-order reduction takes alone in `s`: one that moves
+    /// and reports nothing.
+    fn ample_step(self, s: &State, canonical: bool) -> Result<Option<(Actor, State)>, ModelError> {
+        for a in self.m.ample(s) {
+            if let Some((t, events)) = self.step_to(s, a, canonical)? {
+                if events.is_empty() {
+                    return Ok(Some((a, t)));
+                }
             }
         }
+        Ok(None)
     }
-    Ok(None)
-}
 
-/// The steps taken alone from `s`, one after the other (each state made
-/// canonical when `canonical`), and the state they end in; `None` when
-/// `s` has none.
-fn chain_from(m: &Machine<'_>, s: &State, canonical: bool) -> Result<Option<(Vec<Actor>, State)>, ModelError> {
-    let Some((a, mut t)) = ample_step(m, s, canonical)? else { return Ok(None) };
-    let mut chain = vec![a];
-    while let Some((a, u)) = ample_step(m, &t, canonical)? {
-        chain.push(a);
-        t = u;
-    }
-    Ok(Some((chain, t)))
-}
-
-/// Passes a move through the steps taken alone after it. The states inside
-/// the chain are real states, not canonical ones: only the last is made
-/// canonical, and the chain's actors name processes as they are there (see
-/// [`Machine::realize`]). If making the last canonical reports something
-/// (main's passed joins raised), the chain is taken again with every
-/// state canonical, as the steps were before.
-fn through(m: &Machine<'_>, mut mv: Move) -> Result<Move, ModelError> {
-    let Some((mut chain, mut t)) = chain_from(m, &mv.to, false)? else { return Ok(mv) };
-    let mut ctx = Ctx::default();
-    if m.symmetry {
-        m.canonicalize(&mut t, &mut ctx)?;
-    }
-    if !ctx.events.is_empty() {
-        mv.canonical_chain = true;
-        let Some(canonical) = chain_from(m, &mv.to, true)? else { return Ok(mv) };
-        (chain, t) = canonical;
-    }
-    (mv.chain, mv.to) = (chain, t);
-    Ok(mv)
-}
-
-/// The successors of one state; runs on any thread. With `reduce`, every
-/// successor that has an ample step is passed through it, and through the
-/// ample steps after that, to the first state without one: only that state
-/// is stored.
-fn successors(m: &Machine<'_>, s: &State, reduce: bool) -> Result<Expansion, ModelError> {
-    if m.finished(s) {
-        return Ok(Expansion::Finished);
-    }
-    let through = |mv: Move| through(m, mv);
-    let mut moves = vec![];
-    // only the first state can have an ample step itself
-    if let Some((actor, to)) = if reduce { ample_step(m, s, true)? } else { None } {
-        let mv = through(Move { actor, chain: vec![], canonical_chain: false, to, events: vec![] })?;
-        return Ok(Expansion::Moves(vec![mv]));
-    }
-    for actor in m.actors(s) {
-        if let Some((to, events)) = step(m, s, actor)? {
-            let mv = Move { actor, chain: vec![], canonical_chain: false, to, events };
-            moves.push(if reduce { through(mv)? } else { mv });
+    /// The steps taken alone from `s`, one after the other (each state made
+    /// canonical when `canonical`), and the state they end in; `None` when
+    /// `s` has none.
+    fn chain_from(self, s: &State, canonical: bool) -> Result<Option<(Vec<Actor>, State)>, ModelError> {
+        let Some((a, mut t)) = self.ample_step(s, canonical)? else { return Ok(None) };
+        let mut chain = vec![a];
+        while let Some((a, u)) = self.ample_step(&t, canonical)? {
+            chain.push(a);
+            t = u;
         }
+        Ok(Some((chain, t)))
     }
-    Ok(Expansion::Moves(moves))
+
+    /// Passes a move through the steps taken alone after it. The states inside
+    /// the chain are real states, not canonical ones: only the last is made
+    /// canonical, and the chain's actors name processes as they are there (see
+    /// [`Machine::realize`]). If making the last canonical reports something
+    /// (main's passed joins raised), the chain is taken again with every
+    /// state canonical, as the steps were before.
+    fn through(self, mut mv: Move) -> Result<Move, ModelError> {
+        let m = self.m;
+        let Some((mut chain, mut t)) = self.chain_from(&mv.to, false)? else { return Ok(mv) };
+        let mut ctx = Ctx::default();
+        if m.symmetry {
+            m.canonicalize(&mut t, &mut ctx)?;
+        }
+        if !ctx.events.is_empty() {
+            mv.canonical_chain = true;
+            let Some(canonical) = self.chain_from(&mv.to, true)? else { return Ok(mv) };
+            (chain, t) = canonical;
+        }
+        (mv.chain, mv.to) = (chain, t);
+        Ok(mv)
+    }
+
+    /// The successors of one state; runs on any thread. With `reduce`, every
+    /// successor that has an ample step is passed through it, and through the
+    /// ample steps after that, to the first state without one: only that state
+    /// is stored.
+    fn successors(self, s: &State, reduce: bool) -> Result<Expansion, ModelError> {
+        let m = self.m;
+        if m.finished(s) {
+            return Ok(Expansion::Finished);
+        }
+        let mut moves = vec![];
+        // only the first state can have an ample step itself
+        if let Some((actor, to)) = if reduce { self.ample_step(s, true)? } else { None } {
+            let mv = self.through(Move { actor, chain: vec![], canonical_chain: false, to, events: vec![] })?;
+            return Ok(Expansion::Moves(vec![mv]));
+        }
+        for actor in m.actors(s) {
+            if let Some((to, events)) = self.step_to(s, actor, true)? {
+                let mv = Move { actor, chain: vec![], canonical_chain: false, to, events };
+                moves.push(if reduce { self.through(mv)? } else { mv });
+            }
+        }
+        Ok(Expansion::Moves(moves))
+    }
 }
 
 impl Search<'_, '_> {
@@ -344,7 +373,13 @@ impl Search<'_, '_> {
             if batch.is_empty() && pending.is_none() {
                 break;
             }
-            let expand = |u: &Unexpanded| successors(m, &keyer.load(u), true).map(|e| e.stored(&keyer));
+            // steps are remembered only where each successor is stored as it is
+            // made: under symmetry or the partial-order reduction most of the
+            // work is in making it canonical and in chains, and remembering
+            // raw successors cost more time and memory than it saved
+            let remember = self.limits.remember_steps && !m.symmetry && !m.por;
+            let steps = Steps { m, cache: remember.then_some(&keyer) };
+            let expand = |u: &Unexpanded| steps.successors(&keyer.load(u), true).map(|e| e.stored(&keyer));
             let (expanded, stop) = if batch.len() < SMALL_BATCH {
                 // a small batch is not worth waking the pool for (the result
                 // is the same either way)

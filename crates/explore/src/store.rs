@@ -35,9 +35,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use interleave_machine::interp::Proc;
+use interleave_machine::interp::{Event, Proc};
 use interleave_machine::shared_ptr::{Parts, Shared};
-use interleave_machine::system::State;
+use interleave_machine::system::{Actor, State};
 use interleave_machine::world::{File, LocTrack, Object, ProcMeta, World};
 
 /// A state ready to be stored, made on the thread that made the state.
@@ -98,6 +98,109 @@ impl Keyer {
             Stored::Key(self.tables.key(&s))
         }
     }
+
+    /// What `a`'s step from `s` reads, by number, when every part it reads
+    /// has one (a stored state's have).
+    pub fn step_key(&self, s: &State, a: Actor) -> Option<StepKey> {
+        let t = &*self.tables;
+        let proc = match a {
+            Actor::Proc(p) | Actor::Signal(p) => s.procs.get(p as usize)?.interned(t.procs.tag)?,
+            Actor::Feeder(..) => u32::MAX,
+        };
+        let world = [
+            s.world.files.interned(t.files.tag)?,
+            s.world.track.interned(t.track.tag)?,
+            s.world.objects.interned(t.object_lists.tag)?,
+            s.world.procs.interned(t.meta_lists.tag)?,
+        ];
+        Some(StepKey { actor: a, proc, world })
+    }
+
+    /// The step read `k` did before, if one did: `Some(None)` when it was
+    /// blocked.
+    pub fn recalled(&self, k: &StepKey) -> Option<Option<StepDone>> {
+        let (hash, shard) = k.hash();
+        lock(&self.tables.steps[shard]).find(hash, |(x, _)| x == k).map(|(_, d)| d.clone())
+    }
+
+    /// Remembers what the step that read `k` did: `after` is the state it
+    /// made from a state of `before` processes and what it reported, or
+    /// `None` when it was blocked.
+    pub fn remember(&self, k: StepKey, before: usize, after: Option<(&State, &[Event])>) {
+        let t = &*self.tables;
+        let done = after.map(|(s, events)| {
+            let (proc, spawned) = match k.actor {
+                Actor::Proc(p) | Actor::Signal(p) => (
+                    t.procs.intern(&s.procs[p as usize]),
+                    s.procs[before..].iter().map(|x| t.procs.intern(x)).collect(),
+                ),
+                Actor::Feeder(..) => (u32::MAX, vec![]),
+            };
+            let more = (!spawned.is_empty() || !events.is_empty()).then(|| Box::new((spawned, events.to_vec())));
+            StepDone { proc, world: t.world_key(&s.world), more }
+        });
+        let (hash, shard) = k.hash();
+        let mut steps = lock(&t.steps[shard]);
+        // another thread may have done the same step meanwhile: it did the same
+        if let Entry::Vacant(e) = steps.entry(hash, |(x, _)| *x == k, |(x, _)| x.hash().0) {
+            e.insert((k, done));
+        }
+    }
+
+    /// The state a step that did `d` makes from `s` (which read `k`).
+    pub fn replay(&self, s: &State, k: &StepKey, d: &StepDone) -> (State, Vec<Event>) {
+        let t = &*self.tables;
+        let (spawned, events) = d.more.as_deref().map_or((&[][..], &[][..]), |(p, e)| (&p[..], &e[..]));
+        let procs = match k.actor {
+            Actor::Proc(p) | Actor::Signal(p) if d.proc != k.proc || !spawned.is_empty() => {
+                let mut ids: Vec<u32> = s.procs.iter().map(|x| t.procs.intern(x)).collect();
+                ids[p as usize] = d.proc;
+                ids.extend_from_slice(spawned);
+                t.proc_lists.get(t.proc_lists.intern_numbers(&t.procs, &ids))
+            }
+            _ => s.procs.clone(),
+        };
+        // a part the step did not change is the parent's own
+        let [files, track, objects, metas] = d.world;
+        let w = &s.world;
+        let world = World {
+            files: if files == k.world[0] { w.files.clone() } else { t.files.get(files) },
+            track: if track == k.world[1] { w.track.clone() } else { t.track.get(track) },
+            objects: if objects == k.world[2] { w.objects.clone() } else { t.object_lists.get(objects) },
+            procs: if metas == k.world[3] { w.procs.clone() } else { t.meta_lists.get(metas) },
+        };
+        (State { world, procs }, events.to_vec())
+    }
+}
+
+/// What a step reads, by number: the actor, the private part of the
+/// process that moves (`u32::MAX` for a feeder, which moves none), and
+/// the world's files, bookkeeping, objects and process table. A step
+/// depends on nothing else (the machine is the same for the whole search),
+/// so two steps that read the same numbers do the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StepKey {
+    actor: Actor,
+    proc: u32,
+    world: [u32; 4],
+}
+
+impl StepKey {
+    /// Its hash, and the shard of the steps table it is in.
+    fn hash(&self) -> (u64, usize) {
+        let h = FxBuildHasher.hash_one(self);
+        (h, (h >> 48) as usize % SHARDS)
+    }
+}
+
+/// What a step did, by number: the moving process's new private part, the
+/// world after it, and (rarely) the processes it started and what it
+/// reported.
+#[derive(Clone, Debug)]
+pub struct StepDone {
+    proc: u32,
+    world: [u32; 4],
+    more: Option<Box<(Vec<u32>, Vec<Event>)>>,
 }
 
 impl Store {
@@ -246,12 +349,11 @@ impl<V> Default for Numbered<V> {
 }
 
 impl<V: Hash + Clone> Numbered<V> {
-    /// The number of `x`'s content: that of the stored value `same` finds
+    /// The number of a content: that of the stored value `same` finds
     /// among those with hash `hash` (`hash_of` gives a stored value's), or,
     /// when there is none, a new number for the copy `keep` makes.
     fn number(
         &self,
-        x: &Shared<V>,
         hash: u64,
         same: impl Fn(&Shared<V>) -> bool,
         hash_of: impl Fn(&Shared<V>) -> u64,
@@ -260,16 +362,10 @@ impl<V: Hash + Clone> Numbered<V> {
         let shard = (hash >> 48) as usize % SHARDS;
         let mut guard = lock(&self.shards[shard]);
         let Shard { items, index } = &mut *guard;
-        let found = match index.entry(hash, |&i| same(&items[i as usize]), |&i| hash_of(&items[i as usize])) {
-            Entry::Occupied(e) => Some(*e.get()),
+        match index.entry(hash, |&i| same(&items[i as usize]), |&i| hash_of(&items[i as usize])) {
+            Entry::Occupied(e) => number(*e.get() as usize, shard),
             Entry::Vacant(e) => {
                 e.insert(items.len() as u32);
-                None
-            }
-        };
-        let id = match found {
-            Some(local) => number(local as usize, shard),
-            None => {
                 // numbered before any other thread can find it
                 let own = keep();
                 let id = number(items.len(), shard);
@@ -277,10 +373,7 @@ impl<V: Hash + Clone> Numbered<V> {
                 items.push(own);
                 id
             }
-        };
-        drop(guard);
-        x.set_interned(self.tag, id);
-        id
+        }
     }
 
     fn get(&self, id: u32) -> Shared<V> {
@@ -298,7 +391,9 @@ impl<T: Hash + Clone + Eq> Table<T> {
             return id;
         }
         let d = x.digest();
-        self.number(x, d as u64, |y| y.digest() == d && y == x, |y| y.digest() as u64, || x.clone())
+        let id = self.number(d as u64, |y| y.digest() == d && y == x, |y| y.digest() as u64, || x.clone());
+        x.set_interned(self.tag, id);
+        id
     }
 }
 
@@ -319,10 +414,16 @@ impl<T: Hash + Clone + Eq> Lists<T> {
             return id;
         }
         let ids: Vec<u32> = l.iter().map(|x| parts.intern(x)).collect();
+        let id = self.intern_numbers(parts, &ids);
+        l.set_interned(self.tag, id);
+        id
+    }
+
+    /// The number of the list of the parts numbered `ids`.
+    fn intern_numbers(&self, parts: &Table<T>, ids: &[u32]) -> u32 {
         let tag = parts.tag;
         self.number(
-            l,
-            FxBuildHasher.hash_one(&ids),
+            FxBuildHasher.hash_one(ids),
             |y| y.len() == ids.len() && numbers(y, tag).eq(ids.iter().copied()),
             |y| FxBuildHasher.hash_one(numbers(y, tag).collect::<Vec<u32>>()),
             // the stored copy holds the tables' parts, each with its number
@@ -333,8 +434,11 @@ impl<T: Hash + Clone + Eq> Lists<T> {
     }
 }
 
+/// Steps done, by what they read: what each did, `None` when it was
+/// blocked.
+type Steps = HashTable<(StepKey, Option<StepDone>)>;
+
 /// Every table of the collapsed store: see the module documentation.
-#[derive(Default)]
 struct Tables {
     objects: Table<Object>,
     metas: Table<ProcMeta>,
@@ -344,18 +448,40 @@ struct Tables {
     proc_lists: Lists<Proc>,
     files: Table<Vec<File>>,
     track: Table<Vec<LocTrack>>,
+    /// Steps done so far, by what they read (see [`StepKey`]).
+    steps: Vec<Mutex<Steps>>,
+}
+
+impl Default for Tables {
+    fn default() -> Tables {
+        Tables {
+            objects: Table::default(),
+            metas: Table::default(),
+            procs: Table::default(),
+            object_lists: Lists::default(),
+            meta_lists: Lists::default(),
+            proc_lists: Lists::default(),
+            files: Table::default(),
+            track: Table::default(),
+            steps: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
 }
 
 impl Tables {
     /// The numbers of a state's parts: files, lost-update bookkeeping,
     /// objects, process-table entries, processes.
     fn key(&self, s: &State) -> [u32; 5] {
+        let [files, track, objects, metas] = self.world_key(&s.world);
+        [files, track, objects, metas, self.proc_lists.intern_list(&self.procs, &s.procs)]
+    }
+
+    fn world_key(&self, w: &World) -> [u32; 4] {
         [
-            self.files.intern(&s.world.files),
-            self.track.intern(&s.world.track),
-            self.object_lists.intern_list(&self.objects, &s.world.objects),
-            self.meta_lists.intern_list(&self.metas, &s.world.procs),
-            self.proc_lists.intern_list(&self.procs, &s.procs),
+            self.files.intern(&w.files),
+            self.track.intern(&w.track),
+            self.object_lists.intern_list(&self.objects, &w.objects),
+            self.meta_lists.intern_list(&self.metas, &w.procs),
         ]
     }
 

@@ -50,7 +50,6 @@ impl<T: Hash + Clone> Shared<T> {
         self.0.id.store((tag as u64) << 32 | id as u64, Ordering::Relaxed);
     }
 
-
     /// The value to change: copied first if another state shares it, and
     /// its remembered hash forgotten.
     pub fn make_mut(&mut self) -> &mut T {

@@ -4,8 +4,8 @@
 use std::hash::{Hash, Hasher};
 
 use super::Perm;
-use crate::shared_ptr::Shared;
 use crate::interp::Proc;
+use crate::shared_ptr::Shared;
 use crate::system::State;
 use crate::value::{Iter, ObjId, Pid, Value};
 use crate::world::{Object, World};

@@ -1,0 +1,121 @@
+//! Remembered steps (`Limits::remember_steps`): a step recalled by the
+//! numbers of what it read must give the search exactly what running it
+//! again gives. Every small model, searched without reductions (where
+//! steps are remembered) with and without remembering, on one and two
+//! threads, must give the same states, transitions, depth, outcomes and
+//! findings, traces included.
+
+use std::path::Path;
+
+use interleave_explore::store::Store;
+use interleave_explore::{explore, moves, Explored, Limits};
+use interleave_machine::compile::compile;
+use interleave_machine::interp::Ctx;
+use interleave_machine::system::Applied;
+use interleave_machine::Machine;
+
+fn summary(e: &Explored) -> String {
+    let s = &e.stats;
+    format!(
+        "exhaustive {} states {} transitions {} depth {}\noutcomes {:?}\nfindings {:#?}\nwarnings {:#?}",
+        e.exhaustive, s.states, s.transitions, s.depth, e.outcomes, e.findings, e.warnings
+    )
+}
+
+#[test]
+fn recalled_steps_give_what_running_them_gives() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/small");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 30, "the small models are missing from {}", dir.display());
+    let mut recalled_somewhere = false;
+    for f in files.iter().filter(|f| f.extension().is_some_and(|x| x == "py")) {
+        let src = std::fs::read_to_string(f).unwrap();
+        let program =
+            interleave_lang::parse(&f.display().to_string(), &src).unwrap_or_else(|d| panic!("{}", d.render()));
+        let code = compile(&program).unwrap();
+        let m = Machine::new(&program, &code).with_symmetry(false).with_por(false);
+        let run = |remember_steps: bool, threads: usize| {
+            let limits = Limits { remember_steps, threads, max_states: 200_000, ..Limits::default() };
+            explore(&m, &limits).unwrap()
+        };
+        let plain = run(false, 1);
+        assert!(plain.stats.transitions > 0, "{}", f.display());
+        let expect = summary(&plain);
+        for threads in [1, 2] {
+            let got = summary(&run(true, threads));
+            assert_eq!(got, expect, "{} on {threads} thread(s): remembered steps changed the search", f.display());
+        }
+        recalled_somewhere |= plain.stats.transitions > plain.stats.states;
+    }
+    assert!(recalled_somewhere, "some model must reach states again, so that steps are recalled");
+}
+
+/// Two unlocked increments, a process that starts another, and a crash:
+/// steps that change the world, start processes and report events.
+const SRC: &str = concat!(
+    "from multiprocessing import Process, Manager\n\n",
+    "def grand(d):\n",
+    "    d['g'] = 1\n\n",
+    "def work(d):\n",
+    "    t = d['n']\n",
+    "    d['n'] = t + 1\n",
+    "    c = Process(target=grand, args=(d,))\n",
+    "    c.start()\n",
+    "    c.join()\n",
+    "    raise ValueError('done')\n\n",
+    "if __name__ == '__main__':\n",
+    "    m = Manager()\n",
+    "    d = m.dict({'n': 0, 'g': 0})\n",
+    "    ps = [Process(target=work, args=(d,)) for i in range(2)]\n",
+    "    for p in ps:\n",
+    "        p.start()\n",
+    "    for p in ps:\n",
+    "        p.join()\n",
+    "    print(d['n'])\n",
+);
+
+/// Every step of every state of a small program, run, remembered, then
+/// recalled: the recalled step gives the same state and the same events.
+#[test]
+fn a_recalled_step_is_the_step() {
+    let program = interleave_lang::parse("t.py", SRC).unwrap_or_else(|d| panic!("{}", d.render()));
+    let code = compile(&program).unwrap();
+    let m = Machine::new(&program, &code).with_symmetry(false).with_por(false);
+    let mut store = Store::new(false);
+    let keyer = store.keyer();
+    store.insert(m.initial_state().unwrap());
+    let (mut k, mut events, mut started, mut blocked) = (0, 0, 0, 0);
+    while k < store.len() {
+        // as the search has it: rebuilt from the store, every part numbered
+        let s = store.get(k);
+        for a in m.actors(&s) {
+            let key = keyer.step_key(&s, a).expect("a stored state's parts are numbered");
+            let mut t = s.clone();
+            let mut ctx = Ctx::default();
+            let moved = m.apply(&mut t, a, &mut ctx).unwrap() == Applied::Progress;
+            keyer.remember(key, s.procs.len(), moved.then_some((&t, &ctx.events[..])));
+            match keyer.recalled(&key) {
+                Some(Some(done)) => {
+                    assert!(moved, "state {k}, {a}: a blocked step recalled as a move");
+                    let (u, ev) = keyer.replay(&s, &key, &done);
+                    assert_eq!(u, t, "state {k}, {a}: the recalled state differs");
+                    assert_eq!(ev, ctx.events, "state {k}, {a}: the recalled events differ");
+                    events += ev.len();
+                    started += (u.procs.len() > s.procs.len()) as usize;
+                    store.insert(t);
+                }
+                Some(None) => {
+                    assert!(!moved, "state {k}, {a}: a move recalled as blocked");
+                    blocked += 1;
+                }
+                None => panic!("state {k}, {a}: the step was not remembered"),
+            }
+        }
+        k += 1;
+    }
+    // the program's graph, as the explorer's own successors give it
+    let all: usize = (0..store.len()).map(|i| moves(&m, &store.get(i)).unwrap().len()).sum();
+    assert!(all > 100, "a real graph, not {all} moves");
+    assert!(events > 0 && started > 0 && blocked > 0, "events {events}, starts {started}, blocked {blocked}");
+}
