@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::store::{Keyer, Store, Stored, Unexpanded};
+use crate::store::{Keyer, StepKey, Store, Stored, Unexpanded};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -246,35 +246,67 @@ struct Steps<'a, 'p> {
     cache: Option<&'a Keyer>,
 }
 
-impl Steps<'_, '_> {
+impl<'a> Steps<'a, '_> {
+    /// Runs `a`'s step from `s`, remembering what it did under `key`;
+    /// `None` when it is blocked.
+    fn run(self, s: &State, a: Actor, key: Option<(&Keyer, StepKey)>) -> Result<Option<(State, Ctx)>, ModelError> {
+        let mut t = s.clone();
+        let mut ctx = Ctx::default();
+        let moved = self.m.apply(&mut t, a, &mut ctx)? == Applied::Progress;
+        if let Some((c, k)) = key {
+            c.remember(k, s.procs.len(), moved.then_some((&t, &ctx.events[..])));
+        }
+        Ok(moved.then_some((t, ctx)))
+    }
+
+    /// What `a`'s step from `s` reads, if steps are remembered and its
+    /// parts are numbered.
+    fn key(self, s: &State, a: Actor) -> Option<(&'a Keyer, StepKey)> {
+        self.cache.and_then(|c| Some((c, c.step_key(s, a)?)))
+    }
+
     /// One step of `a` from `s`, canonical under symmetry when `canonical`,
     /// or `None` when it is blocked.
     fn step_to(self, s: &State, a: Actor, canonical: bool) -> Result<Option<(State, Vec<Event>)>, ModelError> {
         let m = self.m;
-        let key = self.cache.and_then(|c| Some((c, c.step_key(s, a)?)));
-        let (mut t, mut ctx) = match key.as_ref().and_then(|(c, k)| Some((c, k, c.recalled(k)?))) {
+        let key = self.key(s, a);
+        let (mut t, mut ctx) = match key.and_then(|(c, k)| Some((c, k, c.recalled(&k)?))) {
             Some((_, _, None)) => return Ok(None),
             Some((c, k, Some(done))) => {
-                let (t, events) = c.replay(s, k, &done);
+                let (t, events) = c.replay(s, &k, &done);
                 (t, Ctx { events, ..Ctx::default() })
             }
-            None => {
-                let mut t = s.clone();
-                let mut ctx = Ctx::default();
-                let moved = m.apply(&mut t, a, &mut ctx)? == Applied::Progress;
-                if let Some((c, k)) = key {
-                    c.remember(k, s.procs.len(), moved.then_some((&t, &ctx.events[..])));
-                }
-                if !moved {
-                    return Ok(None);
-                }
-                (t, ctx)
-            }
+            None => match self.run(s, a, key)? {
+                Some(moved) => moved,
+                None => return Ok(None),
+            },
         };
         if canonical && m.symmetry {
             m.canonicalize(&mut t, &mut ctx)?;
         }
         Ok(Some((t, ctx.events)))
+    }
+
+    /// The successors of `s` ready to store, for a search without
+    /// reductions over the full store: a recalled step gives the numbers of
+    /// the state it makes, and the state itself is never made.
+    fn stored_successors(self, c: &Keyer, s: &State) -> Result<Expansion<Stored>, ModelError> {
+        if self.m.finished(s) {
+            return Ok(Expansion::Finished);
+        }
+        let mut moves = vec![];
+        for actor in self.m.actors(s) {
+            let key = c.step_key(s, actor);
+            let next = match key.and_then(|k| Some((k, c.recalled(&k)?))) {
+                Some((_, None)) => None,
+                Some((k, Some(done))) => Some(c.replay_stored(s, &k, &done)),
+                None => self.run(s, actor, key.map(|k| (c, k)))?.map(|(t, ctx)| (c.stored(t), ctx.events)),
+            };
+            if let Some((to, events)) = next {
+                moves.push(Move { actor, chain: vec![], canonical_chain: false, to, events });
+            }
+        }
+        Ok(Expansion::Moves(moves))
     }
 
     /// A step the partial-order reduction takes alone in `s`: one that moves
@@ -379,7 +411,17 @@ impl Search<'_, '_> {
             // raw successors cost more time and memory than it saved
             let remember = self.limits.remember_steps && !m.symmetry && !m.por;
             let steps = Steps { m, cache: remember.then_some(&keyer) };
-            let expand = |u: &Unexpanded| steps.successors(&keyer.load(u), true).map(|e| e.stored(&keyer));
+            // without reductions a successor is stored as it is made, so,
+            // over the full store, a recalled one need not be made at all
+            let keys_only = remember && !self.states.compact();
+            let expand = |u: &Unexpanded| {
+                let s = keyer.load(u);
+                if keys_only {
+                    steps.stored_successors(&keyer, &s)
+                } else {
+                    steps.successors(&s, true).map(|e| e.stored(&keyer))
+                }
+            };
             let (expanded, stop) = if batch.len() < SMALL_BATCH {
                 // a small batch is not worth waking the pool for (the result
                 // is the same either way)

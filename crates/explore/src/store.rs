@@ -150,15 +150,9 @@ impl Keyer {
     /// The state a step that did `d` makes from `s` (which read `k`).
     pub fn replay(&self, s: &State, k: &StepKey, d: &StepDone) -> (State, Vec<Event>) {
         let t = &*self.tables;
-        let (spawned, events) = d.more.as_deref().map_or((&[][..], &[][..]), |(p, e)| (&p[..], &e[..]));
-        let procs = match k.actor {
-            Actor::Proc(p) | Actor::Signal(p) if d.proc != k.proc || !spawned.is_empty() => {
-                let mut ids: Vec<u32> = s.procs.iter().map(|x| t.procs.intern(x)).collect();
-                ids[p as usize] = d.proc;
-                ids.extend_from_slice(spawned);
-                t.proc_lists.get(t.proc_lists.intern_numbers(&t.procs, &ids))
-            }
-            _ => s.procs.clone(),
+        let procs = match self.moved_procs(s, k, d) {
+            Some(ids) => t.proc_lists.get(t.proc_lists.intern_numbers(&t.procs, &ids)),
+            None => s.procs.clone(),
         };
         // a part the step did not change is the parent's own
         let [files, track, objects, metas] = d.world;
@@ -169,7 +163,35 @@ impl Keyer {
             objects: if objects == k.world[2] { w.objects.clone() } else { t.object_lists.get(objects) },
             procs: if metas == k.world[3] { w.procs.clone() } else { t.meta_lists.get(metas) },
         };
-        (State { world, procs }, events.to_vec())
+        (State { world, procs }, d.events().to_vec())
+    }
+
+    /// The state a step that did `d` makes from `s` (which read `k`),
+    /// ready to store, without making the state: its numbers.
+    pub fn replay_stored(&self, s: &State, k: &StepKey, d: &StepDone) -> (Stored, Vec<Event>) {
+        let t = &*self.tables;
+        let procs = match self.moved_procs(s, k, d) {
+            Some(ids) => t.proc_lists.intern_numbers(&t.procs, &ids),
+            None => t.proc_lists.intern_list(&t.procs, &s.procs),
+        };
+        let [files, track, objects, metas] = d.world;
+        (Stored::Key([files, track, objects, metas, procs]), d.events().to_vec())
+    }
+
+    /// The numbers of the processes after a step that did `d` from `s`
+    /// (which read `k`); `None` when they are the same.
+    fn moved_procs(&self, s: &State, k: &StepKey, d: &StepDone) -> Option<Vec<u32>> {
+        let t = &*self.tables;
+        let spawned = d.more.as_deref().map_or(&[][..], |(p, _)| &p[..]);
+        match k.actor {
+            Actor::Proc(p) | Actor::Signal(p) if d.proc != k.proc || !spawned.is_empty() => {
+                let mut ids: Vec<u32> = s.procs.iter().map(|x| t.procs.intern(x)).collect();
+                ids[p as usize] = d.proc;
+                ids.extend_from_slice(spawned);
+                Some(ids)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -201,6 +223,12 @@ pub struct StepDone {
     proc: u32,
     world: [u32; 4],
     more: Option<Box<(Vec<u32>, Vec<Event>)>>,
+}
+
+impl StepDone {
+    fn events(&self) -> &[Event] {
+        self.more.as_deref().map_or(&[][..], |(_, e)| &e[..])
+    }
 }
 
 impl Store {
