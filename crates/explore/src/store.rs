@@ -185,7 +185,10 @@ impl Keyer {
         let spawned = d.more.as_deref().map_or(&[][..], |(p, _)| &p[..]);
         match k.actor {
             Actor::Proc(p) | Actor::Signal(p) if d.proc != k.proc || !spawned.is_empty() => {
-                let mut ids: Vec<u32> = s.procs.iter().map(|x| t.procs.intern(x)).collect();
+                let mut ids = match s.procs.interned(t.proc_lists.tag) {
+                    Some(list) => t.proc_lists.numbers_of(list),
+                    None => s.procs.iter().map(|x| t.procs.intern(x)).collect(),
+                };
                 ids[p as usize] = d.proc;
                 ids.extend_from_slice(spawned);
                 Some(ids)
@@ -361,14 +364,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Shared values numbered by content: each distinct content once, in
-/// locked shards, under a tag of its own.
-struct Numbered<V> {
+/// locked shards, under a tag of its own; each kept with an `X` of its
+/// own (a list's numbers).
+struct Numbered<V, X = ()> {
     tag: u32,
-    shards: Vec<Mutex<Shard<Shared<V>>>>,
+    shards: Vec<Mutex<Shard<(Shared<V>, X)>>>,
 }
 
-impl<V> Default for Numbered<V> {
-    fn default() -> Numbered<V> {
+impl<V, X> Default for Numbered<V, X> {
+    fn default() -> Numbered<V, X> {
         Numbered {
             tag: NEXT_TAG.fetch_add(1, Ordering::Relaxed),
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
@@ -376,16 +380,16 @@ impl<V> Default for Numbered<V> {
     }
 }
 
-impl<V: Hash + Clone> Numbered<V> {
+impl<V: Hash + Clone, X> Numbered<V, X> {
     /// The number of a content: that of the stored value `same` finds
     /// among those with hash `hash` (`hash_of` gives a stored value's), or,
     /// when there is none, a new number for the copy `keep` makes.
     fn number(
         &self,
         hash: u64,
-        same: impl Fn(&Shared<V>) -> bool,
-        hash_of: impl Fn(&Shared<V>) -> u64,
-        keep: impl FnOnce() -> Shared<V>,
+        same: impl Fn(&(Shared<V>, X)) -> bool,
+        hash_of: impl Fn(&(Shared<V>, X)) -> u64,
+        keep: impl FnOnce() -> (Shared<V>, X),
     ) -> u32 {
         let shard = (hash >> 48) as usize % SHARDS;
         let mut guard = lock(&self.shards[shard]);
@@ -397,16 +401,21 @@ impl<V: Hash + Clone> Numbered<V> {
                 // numbered before any other thread can find it
                 let own = keep();
                 let id = number(items.len(), shard);
-                own.set_interned(self.tag, id);
+                own.0.set_interned(self.tag, id);
                 items.push(own);
                 id
             }
         }
     }
 
-    fn get(&self, id: u32) -> Shared<V> {
+    /// The item numbered `id`, through `f`.
+    fn with<R>(&self, id: u32, f: impl FnOnce(&(Shared<V>, X)) -> R) -> R {
         let (local, shard) = (id as usize / SHARDS, id as usize % SHARDS);
-        lock(&self.shards[shard]).items[local].clone()
+        f(&lock(&self.shards[shard]).items[local])
+    }
+
+    fn get(&self, id: u32) -> Shared<V> {
+        self.with(id, |(v, _)| v.clone())
     }
 }
 
@@ -419,7 +428,8 @@ impl<T: Hash + Clone + Eq> Table<T> {
             return id;
         }
         let d = x.digest();
-        let id = self.number(d as u64, |y| y.digest() == d && y == x, |y| y.digest() as u64, || x.clone());
+        let id =
+            self.number(d as u64, |(y, _)| y.digest() == d && y == x, |(y, _)| y.digest() as u64, || (x.clone(), ()));
         x.set_interned(self.tag, id);
         id
     }
@@ -427,14 +437,9 @@ impl<T: Hash + Clone + Eq> Table<T> {
 
 /// Lists of parts (a state's objects, process-table entries or
 /// processes), each interned once: a list is known by its parts' numbers,
-/// and the stored copy holds the tables' own parts.
-type Lists<T> = Numbered<Vec<Shared<T>>>;
-
-/// The numbers of a stored list's parts (each has one; `u32::MAX`, which
-/// matches nothing, if a later table took it over).
-fn numbers<T: Hash + Clone>(l: &Parts<T>, tag: u32) -> impl Iterator<Item = u32> + '_ {
-    l.iter().map(move |x| x.interned(tag).unwrap_or(u32::MAX))
-}
+/// kept beside it (so finding a list reads one array, not its parts), and
+/// the stored copy holds the tables' own parts.
+type Lists<T> = Numbered<Vec<Shared<T>>, Box<[u32]>>;
 
 impl<T: Hash + Clone + Eq> Lists<T> {
     fn intern_list(&self, parts: &Table<T>, l: &Parts<T>) -> u32 {
@@ -449,16 +454,20 @@ impl<T: Hash + Clone + Eq> Lists<T> {
 
     /// The number of the list of the parts numbered `ids`.
     fn intern_numbers(&self, parts: &Table<T>, ids: &[u32]) -> u32 {
-        let tag = parts.tag;
         self.number(
             FxBuildHasher.hash_one(ids),
-            |y| y.len() == ids.len() && numbers(y, tag).eq(ids.iter().copied()),
-            |y| FxBuildHasher.hash_one(numbers(y, tag).collect::<Vec<u32>>()),
-            // the stored copy holds the tables' parts, each with its number
-            // (a part table is never locked while waiting for a list shard,
-            // so taking its lock here cannot deadlock)
-            || Shared::new(ids.iter().map(|&i| parts.get(i)).collect()),
+            |(_, y)| **y == *ids,
+            |(_, y)| FxBuildHasher.hash_one(&y[..]),
+            // the stored copy holds the tables' parts (a part table is
+            // never locked while waiting for a list shard, so taking its
+            // lock here cannot deadlock)
+            || (Shared::new(ids.iter().map(|&i| parts.get(i)).collect()), ids.into()),
         )
+    }
+
+    /// The numbers of the parts of the list numbered `id`.
+    fn numbers_of(&self, id: u32) -> Vec<u32> {
+        self.with(id, |(_, ids)| ids.to_vec())
     }
 }
 
