@@ -251,10 +251,11 @@ impl<'a> Steps<'a, '_> {
     /// `None` when it is blocked.
     fn run(self, s: &State, a: Actor, key: Option<(&Keyer, StepKey)>) -> Result<Option<(State, Ctx)>, ModelError> {
         let mut t = s.clone();
-        let mut ctx = Ctx::default();
+        let mut ctx = if key.is_some() { Ctx::keeping_track_ops() } else { Ctx::default() };
         let moved = self.m.apply(&mut t, a, &mut ctx)? == Applied::Progress;
         if let Some((c, k)) = key {
-            c.remember(k, s.procs.len(), moved.then_some((&t, &ctx.events[..])));
+            let ops = ctx.track_ops.take().unwrap_or_default();
+            c.remember(k, s.procs.len(), moved.then_some((&t, &ctx.events[..], ops)));
         }
         Ok(moved.then_some((t, ctx)))
     }

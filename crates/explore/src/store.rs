@@ -38,7 +38,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use interleave_machine::interp::{Event, Proc};
 use interleave_machine::shared_ptr::{Parts, Shared};
 use interleave_machine::system::{Actor, State};
-use interleave_machine::world::{File, LocTrack, Object, ProcMeta, World};
+use interleave_machine::world::{redo_track, File, LocTrack, Object, ProcMeta, TrackOp, World};
 
 /// A state ready to be stored, made on the thread that made the state.
 pub enum Stored {
@@ -109,7 +109,6 @@ impl Keyer {
         };
         let world = [
             s.world.files.interned(t.files.tag)?,
-            s.world.track.interned(t.track.tag)?,
             s.world.objects.interned(t.object_lists.tag)?,
             s.world.procs.interned(t.meta_lists.tag)?,
         ];
@@ -124,11 +123,12 @@ impl Keyer {
     }
 
     /// Remembers what the step that read `k` did: `after` is the state it
-    /// made from a state of `before` processes and what it reported, or
-    /// `None` when it was blocked.
-    pub fn remember(&self, k: StepKey, before: usize, after: Option<(&State, &[Event])>) {
+    /// made from a state of `before` processes, what it reported and its
+    /// changes to the lost-update bookkeeping, or `None` when it was
+    /// blocked.
+    pub fn remember(&self, k: StepKey, before: usize, after: Option<(&State, &[Event], Vec<TrackOp>)>) {
         let t = &*self.tables;
-        let done = after.map(|(s, events)| {
+        let done = after.map(|(s, events, ops)| {
             let (proc, spawned) = match k.actor {
                 Actor::Proc(p) | Actor::Signal(p) => (
                     t.procs.intern(&s.procs[p as usize]),
@@ -136,8 +136,17 @@ impl Keyer {
                 ),
                 Actor::Feeder(..) => (u32::MAX, vec![]),
             };
-            let more = (!spawned.is_empty() || !events.is_empty()).then(|| Box::new((spawned, events.to_vec())));
-            StepDone { proc, world: t.world_key(&s.world), more }
+            // the lost updates are made again from the bookkeeping
+            let others: Vec<Event> =
+                events.iter().filter(|e| !matches!(e, Event::LostUpdate { .. })).cloned().collect();
+            let more = (!spawned.is_empty() || !others.is_empty()).then(|| Box::new((spawned, others)));
+            let w = &s.world;
+            let world = [
+                t.files.intern(&w.files),
+                t.object_lists.intern_list(&t.objects, &w.objects),
+                t.meta_lists.intern_list(&t.metas, &w.procs),
+            ];
+            StepDone { proc, world, ops: ops.into(), more }
         });
         let (hash, shard) = k.hash();
         let mut steps = lock(&t.steps[shard]);
@@ -154,16 +163,17 @@ impl Keyer {
             Some(ids) => t.proc_lists.get(t.proc_lists.intern_numbers(&t.procs, &ids)),
             None => s.procs.clone(),
         };
+        let (track, events) = d.redo_track(s);
         // a part the step did not change is the parent's own
-        let [files, track, objects, metas] = d.world;
+        let [files, objects, metas] = d.world;
         let w = &s.world;
         let world = World {
             files: if files == k.world[0] { w.files.clone() } else { t.files.get(files) },
-            track: if track == k.world[1] { w.track.clone() } else { t.track.get(track) },
-            objects: if objects == k.world[2] { w.objects.clone() } else { t.object_lists.get(objects) },
-            procs: if metas == k.world[3] { w.procs.clone() } else { t.meta_lists.get(metas) },
+            track,
+            objects: if objects == k.world[1] { w.objects.clone() } else { t.object_lists.get(objects) },
+            procs: if metas == k.world[2] { w.procs.clone() } else { t.meta_lists.get(metas) },
         };
-        (State { world, procs }, d.events().to_vec())
+        (State { world, procs }, events)
     }
 
     /// The state a step that did `d` makes from `s` (which read `k`),
@@ -174,8 +184,9 @@ impl Keyer {
             Some(ids) => t.proc_lists.intern_numbers(&t.procs, &ids),
             None => t.proc_lists.intern_list(&t.procs, &s.procs),
         };
-        let [files, track, objects, metas] = d.world;
-        (Stored::Key([files, track, objects, metas, procs]), d.events().to_vec())
+        let (track, events) = d.redo_track(s);
+        let [files, objects, metas] = d.world;
+        (Stored::Key([files, t.track.intern(&track), objects, metas, procs]), events)
     }
 
     /// The numbers of the processes after a step that did `d` from `s`
@@ -200,14 +211,17 @@ impl Keyer {
 
 /// What a step reads, by number: the actor, the private part of the
 /// process that moves (`u32::MAX` for a feeder, which moves none), and
-/// the world's files, bookkeeping, objects and process table. A step
-/// depends on nothing else (the machine is the same for the whole search),
-/// so two steps that read the same numbers do the same.
+/// the world's files, objects and process table. A step depends on nothing
+/// else (the machine is the same for the whole search), so two steps that
+/// read the same numbers do the same; the lost-update bookkeeping only
+/// records what the step reads and writes, so the step's changes to it
+/// are kept and made again on the bookkeeping of the state it is recalled
+/// in (see [`TrackOp`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct StepKey {
     actor: Actor,
     proc: u32,
-    world: [u32; 4],
+    world: [u32; 3],
 }
 
 impl StepKey {
@@ -219,18 +233,24 @@ impl StepKey {
 }
 
 /// What a step did, by number: the moving process's new private part, the
-/// world after it, and (rarely) the processes it started and what it
-/// reported.
+/// world after it (files, objects, process table), its changes to the
+/// lost-update bookkeeping, and (rarely) the processes it started and what
+/// it reported besides lost updates.
 #[derive(Clone, Debug)]
 pub struct StepDone {
     proc: u32,
-    world: [u32; 4],
+    world: [u32; 3],
+    ops: Box<[TrackOp]>,
     more: Option<Box<(Vec<u32>, Vec<Event>)>>,
 }
 
 impl StepDone {
-    fn events(&self) -> &[Event] {
-        self.more.as_deref().map_or(&[][..], |(_, e)| &e[..])
+    /// The bookkeeping after the step from `s`, and the step's events.
+    fn redo_track(&self, s: &State) -> (Shared<Vec<LocTrack>>, Vec<Event>) {
+        let others = self.more.as_deref().map_or(&[][..], |(_, e)| &e[..]);
+        let mut track = s.world.track.clone();
+        let events = if self.ops.is_empty() { others.to_vec() } else { redo_track(&mut track, &self.ops, others) };
+        (track, events)
     }
 }
 
@@ -340,14 +360,15 @@ static NEXT_TAG: AtomicU32 = AtomicU32::new(1);
 /// one another.
 pub const SHARDS: usize = 16;
 
-/// One shard of a table: its items, and their indices by hash.
-struct Shard<T> {
-    items: Vec<T>,
+/// One shard of a table: its items (each a value and what is kept beside
+/// it), and their indices by hash.
+struct Shard<V, X> {
+    items: Vec<(Shared<V>, X)>,
     index: HashTable<u32>,
 }
 
-impl<T> Default for Shard<T> {
-    fn default() -> Shard<T> {
+impl<V, X> Default for Shard<V, X> {
+    fn default() -> Shard<V, X> {
         Shard { items: vec![], index: HashTable::new() }
     }
 }
@@ -368,7 +389,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// own (a list's numbers).
 struct Numbered<V, X = ()> {
     tag: u32,
-    shards: Vec<Mutex<Shard<(Shared<V>, X)>>>,
+    shards: Vec<Mutex<Shard<V, X>>>,
 }
 
 impl<V, X> Default for Numbered<V, X> {

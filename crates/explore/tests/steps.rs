@@ -7,11 +7,15 @@
 
 use std::path::Path;
 
-use interleave_explore::store::Store;
+use std::collections::HashMap;
+
+use interleave_explore::store::{StepKey, Store};
 use interleave_explore::{explore, moves, Explored, Limits};
 use interleave_machine::compile::compile;
-use interleave_machine::interp::Ctx;
+use interleave_machine::interp::{Ctx, Event};
+use interleave_machine::shared_ptr::Shared;
 use interleave_machine::system::Applied;
+use interleave_machine::world::LocTrack;
 use interleave_machine::Machine;
 
 fn summary(e: &Explored) -> String {
@@ -58,8 +62,12 @@ fn recalled_steps_give_what_running_them_gives() {
     assert!(recalled_somewhere, "some model must reach states again, so that steps are recalled");
 }
 
-/// Two unlocked increments, a process that starts another, and a crash:
-/// steps that change the world, start processes and report events.
+/// Two unlocked increments, two unlocked copies of a value onto itself
+/// (a lost update that leaves the dict as it was, so the same step in the
+/// same world may lose an update or not), a process that starts another,
+/// and a crash in the step of the last write: steps that change the
+/// world, start processes and report events, a lost update and a crash in
+/// one step.
 const SRC: &str = concat!(
     "from multiprocessing import Process, Manager\n\n",
     "def grand(d):\n",
@@ -70,10 +78,12 @@ const SRC: &str = concat!(
     "    c = Process(target=grand, args=(d,))\n",
     "    c.start()\n",
     "    c.join()\n",
+    "    u = d['k']\n",
+    "    d['k'] = u\n",
     "    raise ValueError('done')\n\n",
     "if __name__ == '__main__':\n",
     "    m = Manager()\n",
-    "    d = m.dict({'n': 0, 'g': 0})\n",
+    "    d = m.dict({'n': 0, 'g': 0, 'k': 0})\n",
     "    ps = [Process(target=work, args=(d,)) for i in range(2)]\n",
     "    for p in ps:\n",
     "        p.start()\n",
@@ -82,8 +92,13 @@ const SRC: &str = concat!(
     "    print(d['n'])\n",
 );
 
-/// Every step of every state of a small program, run, remembered, then
-/// recalled: the recalled step gives the same state and the same events.
+/// Every step of every state of a small program, run, and recalled from
+/// what the same step did first, in another state with the same numbers
+/// (or remembered now, when it is the first): the recalled step gives the
+/// same state and the same events. The lost-update bookkeeping is not
+/// among what a step reads, so a step first done on one bookkeeping is
+/// recalled on another, and its lost updates must follow the one it is
+/// recalled on.
 #[test]
 fn a_recalled_step_is_the_step() {
     let program = interleave_lang::parse("t.py", SRC).unwrap_or_else(|d| panic!("{}", d.render()));
@@ -92,23 +107,41 @@ fn a_recalled_step_is_the_step() {
     let mut store = Store::new(false);
     let keyer = store.keyer();
     store.insert(m.initial_state().unwrap());
-    let (mut k, mut events, mut started, mut blocked) = (0, 0, 0, 0);
+    // the bookkeeping each remembered step was first done on
+    let mut first: HashMap<StepKey, Shared<Vec<LocTrack>>> = HashMap::new();
+    let (mut k, mut recalled, mut elsewhere, mut lost_differs, mut started, mut blocked) = (0, 0, 0, 0, 0, 0);
     while k < store.len() {
         // as the search has it: rebuilt from the store, every part numbered
         let s = store.get(k);
         for a in m.actors(&s) {
             let key = keyer.step_key(&s, a).expect("a stored state's parts are numbered");
             let mut t = s.clone();
-            let mut ctx = Ctx::default();
+            let mut ctx = Ctx::keeping_track_ops();
             let moved = m.apply(&mut t, a, &mut ctx).unwrap() == Applied::Progress;
-            keyer.remember(key, s.procs.len(), moved.then_some((&t, &ctx.events[..])));
-            match keyer.recalled(&key) {
-                Some(Some(done)) => {
+            let ops = ctx.track_ops.take().unwrap();
+            let Some(was) = keyer.recalled(&key) else {
+                keyer.remember(key, s.procs.len(), moved.then_some((&t, &ctx.events[..], ops)));
+                first.insert(key, s.world.track.clone());
+                if moved {
+                    store.insert(t);
+                }
+                continue;
+            };
+            recalled += 1;
+            let track = &first[&key];
+            elsewhere += (*track != s.world.track) as usize;
+            match was {
+                Some(done) => {
                     assert!(moved, "state {k}, {a}: a blocked step recalled as a move");
                     let (u, ev) = keyer.replay(&s, &key, &done);
                     assert_eq!(u, t, "state {k}, {a}: the recalled state differs");
                     assert_eq!(ev, ctx.events, "state {k}, {a}: the recalled events differ");
-                    events += ev.len();
+                    // the same step on its first bookkeeping
+                    let mut then = s.clone();
+                    then.world.track = track.clone();
+                    let (_, ev_then) = keyer.replay(&then, &key, &done);
+                    let lost = |e: &[Event]| e.iter().filter(|e| matches!(e, Event::LostUpdate { .. })).count();
+                    lost_differs += (lost(&ev_then) != lost(&ev)) as usize;
                     started += (u.procs.len() > s.procs.len()) as usize;
                     // its numbers alone, without making the state
                     let (numbers, ev) = keyer.replay_stored(&s, &key, &done);
@@ -116,11 +149,10 @@ fn a_recalled_step_is_the_step() {
                     let (i, _) = store.insert(t);
                     assert_eq!(store.insert_stored(numbers), (i, false), "state {k}, {a}: the recalled numbers differ");
                 }
-                Some(None) => {
+                None => {
                     assert!(!moved, "state {k}, {a}: a move recalled as blocked");
                     blocked += 1;
                 }
-                None => panic!("state {k}, {a}: the step was not remembered"),
             }
         }
         k += 1;
@@ -128,5 +160,9 @@ fn a_recalled_step_is_the_step() {
     // the program's graph, as the explorer's own successors give it
     let all: usize = (0..store.len()).map(|i| moves(&m, &store.get(i)).unwrap().len()).sum();
     assert!(all > 100, "a real graph, not {all} moves");
-    assert!(events > 0 && started > 0 && blocked > 0, "events {events}, starts {started}, blocked {blocked}");
+    assert!(
+        recalled > 100 && elsewhere > 10 && lost_differs > 0 && started > 0 && blocked > 0,
+        "recalled {recalled} (on other bookkeeping {elsewhere}, with other lost updates {lost_differs}), \
+         starts {started}, blocked {blocked}"
+    );
 }

@@ -12,7 +12,7 @@ use crate::code::{Compiled, MODULE};
 use crate::ir::{ExcType, Program, Span};
 use crate::shared_ptr::Shared;
 use crate::value::{Exception, OpError, Pid, Value};
-use crate::world::{Loc, Poll, Status, Wait, World};
+use crate::world::{Loc, Poll, Status, TrackOp, Wait, World};
 use crate::ModelError;
 
 /// Instructions a process may run between two visible operations before
@@ -105,6 +105,9 @@ pub struct Ctx {
     /// Reads (`false`) and writes (`true`) of tracked locations, by process;
     /// only filled when tracing.
     pub accesses: Vec<(Pid, Loc, bool)>,
+    /// The step's changes to the lost-update bookkeeping, in order; only
+    /// kept when `Some` (see [`crate::world::redo_track`]).
+    pub track_ops: Option<Vec<TrackOp>>,
 }
 
 impl Ctx {
@@ -115,6 +118,17 @@ impl Ctx {
     pub fn effect(&mut self, f: impl FnOnce() -> String) {
         if self.tracing {
             self.effects.push(f());
+        }
+    }
+
+    /// A step that keeps its changes to the bookkeeping.
+    pub fn keeping_track_ops() -> Ctx {
+        Ctx { track_ops: Some(vec![]), ..Ctx::default() }
+    }
+
+    fn track_op(&mut self, op: impl FnOnce(&[Event]) -> TrackOp) {
+        if let Some(ops) = &mut self.track_ops {
+            ops.push(op(&self.events));
         }
     }
 }
@@ -260,6 +274,7 @@ impl<'p> Machine<'p> {
         crate::shared::drop_feeders(w, me);
         w.procs.part_mut(me as usize).status = Status::Exited(sig);
         w.forget_reads(me);
+        ctx.track_op(|_| TrackOp::Forget(me));
         ctx.effect(|| format!("killed by signal {}: exit code {sig}", -sig));
         *p = Proc { exit_code: sig, ..Proc::default() };
     }
@@ -483,6 +498,8 @@ impl Run<'_, '_> {
                 let code = self.p.exit_code;
                 self.w.procs.part_mut(self.me as usize).status = Status::Exited(code);
                 self.w.forget_reads(self.me);
+                let me = self.me;
+                self.ctx.track_op(|_| TrackOp::Forget(me));
                 self.ctx.effect(|| format!("exits with code {code}"));
                 let keep_output = std::mem::take(&mut self.p.output);
                 *self.p = Proc { exit_code: code, exit: None, output: keep_output, ..Proc::default() };
@@ -495,6 +512,8 @@ impl Run<'_, '_> {
         if self.ctx.tracing {
             self.ctx.accesses.push((self.me, loc.clone(), false));
         }
+        let me = self.me;
+        self.ctx.track_op(|_| TrackOp::Read(me, loc.clone()));
         self.w.track_read(self.me, loc);
     }
 
@@ -502,6 +521,11 @@ impl Run<'_, '_> {
         if self.ctx.tracing {
             self.ctx.accesses.push((self.me, loc.clone(), true));
         }
+        let me = self.me;
+        self.ctx.track_op(|events| {
+            let others = events.iter().filter(|e| !matches!(e, Event::LostUpdate { .. })).count();
+            TrackOp::Write(me, loc.clone(), others as u32)
+        });
         if self.w.track_write(self.me, &loc) {
             self.ctx.events.push(Event::LostUpdate { loc, writer: self.me });
         }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::shared_ptr::{Parts, Shared};
 
+use crate::interp::Event;
 use crate::ir::ExcType;
 use crate::value::{ObjId, Pid, Value};
 
@@ -278,38 +279,14 @@ impl World {
 
     /// Records a read of `loc` by `me`: it now holds the latest write.
     pub fn track_read(&mut self, me: Pid, loc: Loc) {
-        let bit = 1u64 << me;
-        let track = self.track.make_mut();
-        let i = match track.iter().position(|t| t.loc == loc) {
-            Some(i) => i,
-            None => {
-                // kept in a fixed order, so that the order of first reads
-                // does not split states
-                let key = loc.order_key();
-                let i = track.partition_point(|t| t.loc.order_key() < key);
-                track.insert(i, LocTrack { loc, pending: 0, stale: 0 });
-                i
-            }
-        };
-        track[i].pending |= bit;
-        track[i].stale &= !bit;
+        track_read(&mut self.track, me, loc)
     }
 
     /// Records a write of `loc` by `me`; `true` when `me` read the location
     /// and another process wrote it since (a lost update). Every other
     /// pending reader becomes stale.
     pub fn track_write(&mut self, me: Pid, loc: &Loc) -> bool {
-        let bit = 1u64 << me;
-        let Some(i) = self.track.iter().position(|t| t.loc == *loc) else { return false };
-        let track = self.track.make_mut();
-        let t = &mut track[i];
-        let lost = t.stale & bit != 0;
-        t.pending &= !bit;
-        t.stale = t.pending;
-        if t.pending == 0 {
-            track.remove(i);
-        }
-        lost
+        track_write(&mut self.track, me, loc)
     }
 
     /// Marks an exited process as reaped (its parent has its exit status),
@@ -323,16 +300,7 @@ impl World {
 
     /// A process that ended will never write back what it read.
     pub fn forget_reads(&mut self, p: Pid) {
-        let bit = 1u64 << p;
-        if self.track.iter().all(|t| (t.pending | t.stale) & bit == 0 && t.pending != 0) {
-            return;
-        }
-        let track = self.track.make_mut();
-        for t in track.iter_mut() {
-            t.pending &= !bit;
-            t.stale &= !bit;
-        }
-        track.retain(|t| t.pending != 0);
+        forget_reads(&mut self.track, p)
     }
 
     pub fn queue(&mut self, id: ObjId) -> &mut Queue {
@@ -346,4 +314,89 @@ impl World {
 /// The exception a lock raises when released too often.
 pub fn released_too_many() -> (ExcType, &'static str) {
     (ExcType::ValueError, "semaphore or lock released too many times")
+}
+
+/// The lost-update bookkeeping alone: see [`World::track_read`].
+fn track_read(track: &mut Shared<Vec<LocTrack>>, me: Pid, loc: Loc) {
+    let bit = 1u64 << me;
+    let track = track.make_mut();
+    let i = match track.iter().position(|t| t.loc == loc) {
+        Some(i) => i,
+        None => {
+            // kept in a fixed order, so that the order of first reads
+            // does not split states
+            let key = loc.order_key();
+            let i = track.partition_point(|t| t.loc.order_key() < key);
+            track.insert(i, LocTrack { loc, pending: 0, stale: 0 });
+            i
+        }
+    };
+    track[i].pending |= bit;
+    track[i].stale &= !bit;
+}
+
+/// See [`World::track_write`].
+fn track_write(track: &mut Shared<Vec<LocTrack>>, me: Pid, loc: &Loc) -> bool {
+    let bit = 1u64 << me;
+    let Some(i) = track.iter().position(|t| t.loc == *loc) else { return false };
+    let track = track.make_mut();
+    let t = &mut track[i];
+    let lost = t.stale & bit != 0;
+    t.pending &= !bit;
+    t.stale = t.pending;
+    if t.pending == 0 {
+        track.remove(i);
+    }
+    lost
+}
+
+/// See [`World::forget_reads`].
+fn forget_reads(track: &mut Shared<Vec<LocTrack>>, p: Pid) {
+    let bit = 1u64 << p;
+    if track.iter().all(|t| (t.pending | t.stale) & bit == 0 && t.pending != 0) {
+        return;
+    }
+    let track = track.make_mut();
+    for t in track.iter_mut() {
+        t.pending &= !bit;
+        t.stale &= !bit;
+    }
+    track.retain(|t| t.pending != 0);
+}
+
+/// One change a step made to the lost-update bookkeeping. Nothing a step
+/// does depends on the bookkeeping but its own changes and the lost updates
+/// they report, so a step's changes, kept in order, can be made again on
+/// other bookkeeping (see [`redo_track`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TrackOp {
+    Read(Pid, Loc),
+    /// A write, after `n` events of the step that were not lost updates.
+    Write(Pid, Loc, u32),
+    Forget(Pid),
+}
+
+/// Makes a step's changes `ops` on `track`, and gives the step's events:
+/// `others` (those that are not lost updates) with the lost updates the
+/// writes now report, in the order the step made them.
+pub fn redo_track(track: &mut Shared<Vec<LocTrack>>, ops: &[TrackOp], others: &[Event]) -> Vec<Event> {
+    let mut events = Vec::with_capacity(others.len());
+    // how many of `others` are in `events`
+    let mut taken = 0;
+    for op in ops {
+        match op {
+            TrackOp::Read(me, loc) => track_read(track, *me, loc.clone()),
+            TrackOp::Write(me, loc, n) => {
+                let upto = (*n as usize).clamp(taken, others.len());
+                events.extend_from_slice(&others[taken..upto]);
+                taken = upto;
+                if track_write(track, *me, loc) {
+                    events.push(Event::LostUpdate { loc: loc.clone(), writer: *me });
+                }
+            }
+            TrackOp::Forget(p) => forget_reads(track, *p),
+        }
+    }
+    events.extend_from_slice(&others[taken..]);
+    events
 }
