@@ -19,6 +19,10 @@
 //! one content for the whole search, whatever thread gave it, so which
 //! states are equal, and so every result, does not depend on the threads.
 //!
+//! **Remembered steps**: the numbers also name what a step reads (see
+//! [`StepKey`]), so what a step did is kept, by number, in a table beside
+//! the others and recalled instead of running the step again.
+//!
 //! **Hash compaction** keeps a 128-bit fingerprint per state instead of
 //! its key (and the key only until the state is expanded): two different
 //! states with the same fingerprint are taken for one, so a state may be
