@@ -1,11 +1,12 @@
 //! Breadth-first search with a visited set.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::store::{Keyer, StepKey, Store, Stored, Unexpanded};
+use crate::store::{Keyer, StepDone, StepKey, Store, Stored, Unexpanded};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -237,6 +238,12 @@ pub fn moves(m: &Machine<'_>, s: &State) -> Result<Vec<(Actor, State)>, ModelErr
     })
 }
 
+/// A step that moves: recalled (what it read, and what it did), or run.
+enum Next<'a> {
+    Recalled(&'a Keyer, StepKey, Arc<StepDone>),
+    Ran(State, Ctx),
+}
+
 /// Takes steps: the machine, and the tables that remember steps already
 /// done (see [`Keyer::step_key`]); a step from a state whose parts are
 /// numbered is done once and then recalled.
@@ -266,21 +273,28 @@ impl<'a> Steps<'a, '_> {
         self.cache.and_then(|c| Some((c, c.step_key(s, a)?)))
     }
 
+    /// `a`'s step from `s`: recalled when it was remembered, run (and
+    /// remembered) otherwise; `None` when it is blocked.
+    fn next(self, s: &State, a: Actor) -> Result<Option<Next<'a>>, ModelError> {
+        let key = self.key(s, a);
+        Ok(match key.and_then(|(c, k)| Some((c, k, c.recalled(&k)?))) {
+            Some((_, _, None)) => None,
+            Some((c, k, Some(done))) => Some(Next::Recalled(c, k, done)),
+            None => self.run(s, a, key)?.map(|(t, ctx)| Next::Ran(t, ctx)),
+        })
+    }
+
     /// One step of `a` from `s`, canonical under symmetry when `canonical`,
     /// or `None` when it is blocked.
     fn step_to(self, s: &State, a: Actor, canonical: bool) -> Result<Option<(State, Vec<Event>)>, ModelError> {
         let m = self.m;
-        let key = self.key(s, a);
-        let (mut t, mut ctx) = match key.and_then(|(c, k)| Some((c, k, c.recalled(&k)?))) {
-            Some((_, _, None)) => return Ok(None),
-            Some((c, k, Some(done))) => {
+        let (mut t, mut ctx) = match self.next(s, a)? {
+            None => return Ok(None),
+            Some(Next::Recalled(c, k, done)) => {
                 let (t, events) = c.replay(s, &k, &done);
                 (t, Ctx { events, ..Ctx::default() })
             }
-            None => match self.run(s, a, key)? {
-                Some(moved) => moved,
-                None => return Ok(None),
-            },
+            Some(Next::Ran(t, ctx)) => (t, ctx),
         };
         if canonical && m.symmetry {
             m.canonicalize(&mut t, &mut ctx)?;
@@ -297,15 +311,12 @@ impl<'a> Steps<'a, '_> {
         }
         let mut moves = vec![];
         for actor in self.m.actors(s) {
-            let key = c.step_key(s, actor);
-            let next = match key.and_then(|k| Some((k, c.recalled(&k)?))) {
-                Some((_, None)) => None,
-                Some((k, Some(done))) => Some(c.replay_stored(s, &k, &done)),
-                None => self.run(s, actor, key.map(|k| (c, k)))?.map(|(t, ctx)| (c.stored(t), ctx.events)),
+            let (to, events) = match self.next(s, actor)? {
+                None => continue,
+                Some(Next::Recalled(c, k, done)) => c.replay_stored(s, &k, &done),
+                Some(Next::Ran(t, ctx)) => (c.stored(t), ctx.events),
             };
-            if let Some((to, events)) = next {
-                moves.push(Move { actor, chain: vec![], canonical_chain: false, to, events });
-            }
+            moves.push(Move { actor, chain: vec![], canonical_chain: false, to, events });
         }
         Ok(Expansion::Moves(moves))
     }
@@ -396,6 +407,23 @@ impl Search<'_, '_> {
         let mut i = 0usize;
         let mut pending: Option<Expanded> = None;
         let keyer = self.states.keyer();
+        // steps are remembered only where each successor is stored as it is
+        // made: under symmetry or the partial-order reduction most of the
+        // work is in making it canonical and in chains, and remembering
+        // raw successors cost more time and memory than it saved
+        let remember = self.limits.remember_steps && !m.symmetry && !m.por;
+        let steps = Steps { m, cache: remember.then_some(&keyer) };
+        // without reductions a successor is stored as it is made, so,
+        // over the full store, a recalled one need not be made at all
+        let keys_only = remember && !self.states.compact();
+        let expand = |u: &Unexpanded| {
+            let s = keyer.load(u);
+            if keys_only {
+                steps.stored_successors(&keyer, &s)
+            } else {
+                steps.successors(&s, true).map(|e| e.stored(&keyer))
+            }
+        };
         loop {
             // the states stored so far beyond those expanded: expanded
             // while the pending batch is merged (their successors do not
@@ -406,23 +434,6 @@ impl Search<'_, '_> {
             if batch.is_empty() && pending.is_none() {
                 break;
             }
-            // steps are remembered only where each successor is stored as it is
-            // made: under symmetry or the partial-order reduction most of the
-            // work is in making it canonical and in chains, and remembering
-            // raw successors cost more time and memory than it saved
-            let remember = self.limits.remember_steps && !m.symmetry && !m.por;
-            let steps = Steps { m, cache: remember.then_some(&keyer) };
-            // without reductions a successor is stored as it is made, so,
-            // over the full store, a recalled one need not be made at all
-            let keys_only = remember && !self.states.compact();
-            let expand = |u: &Unexpanded| {
-                let s = keyer.load(u);
-                if keys_only {
-                    steps.stored_successors(&keyer, &s)
-                } else {
-                    steps.successors(&s, true).map(|e| e.stored(&keyer))
-                }
-            };
             let (expanded, stop) = if batch.len() < SMALL_BATCH {
                 // a small batch is not worth waking the pool for (the result
                 // is the same either way)

@@ -121,7 +121,7 @@ impl Keyer {
 
     /// The step read `k` did before, if one did: `Some(None)` when it was
     /// blocked.
-    pub fn recalled(&self, k: &StepKey) -> Option<Option<StepDone>> {
+    pub fn recalled(&self, k: &StepKey) -> Option<Option<Arc<StepDone>>> {
         let (hash, shard) = k.hash();
         lock(&self.tables.steps[shard]).find(hash, |(x, _)| x == k).map(|(_, d)| d.clone())
     }
@@ -144,13 +144,7 @@ impl Keyer {
             let others: Vec<Event> =
                 events.iter().filter(|e| !matches!(e, Event::LostUpdate { .. })).cloned().collect();
             let more = (!spawned.is_empty() || !others.is_empty()).then(|| Box::new((spawned, others)));
-            let w = &s.world;
-            let world = [
-                t.files.intern(&w.files),
-                t.object_lists.intern_list(&t.objects, &w.objects),
-                t.meta_lists.intern_list(&t.metas, &w.procs),
-            ];
-            StepDone { proc, world, ops: ops.into(), more }
+            Arc::new(StepDone { proc, world: t.world_key(&s.world), ops: ops.into(), more })
         });
         let (hash, shard) = k.hash();
         let mut steps = lock(&t.steps[shard]);
@@ -240,7 +234,7 @@ impl StepKey {
 /// world after it (files, objects, process table), its changes to the
 /// lost-update bookkeeping, and (rarely) the processes it started and what
 /// it reported besides lost updates.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct StepDone {
     proc: u32,
     world: [u32; 3],
@@ -498,7 +492,7 @@ impl<T: Hash + Clone + Eq> Lists<T> {
 
 /// Steps done, by what they read: what each did, `None` when it was
 /// blocked.
-type Steps = HashTable<(StepKey, Option<StepDone>)>;
+type Steps = HashTable<(StepKey, Option<Arc<StepDone>>)>;
 
 /// Every table of the collapsed store: see the module documentation.
 struct Tables {
@@ -534,14 +528,16 @@ impl Tables {
     /// The numbers of a state's parts: files, lost-update bookkeeping,
     /// objects, process-table entries, processes.
     fn key(&self, s: &State) -> [u32; 5] {
-        let [files, track, objects, metas] = self.world_key(&s.world);
-        [files, track, objects, metas, self.proc_lists.intern_list(&self.procs, &s.procs)]
+        let [files, objects, metas] = self.world_key(&s.world);
+        let procs = self.proc_lists.intern_list(&self.procs, &s.procs);
+        [files, self.track.intern(&s.world.track), objects, metas, procs]
     }
 
-    fn world_key(&self, w: &World) -> [u32; 4] {
+    /// The numbers of the world's files, objects and process-table
+    /// entries: all of it a step reads (see [`StepKey`]).
+    fn world_key(&self, w: &World) -> [u32; 3] {
         [
             self.files.intern(&w.files),
-            self.track.intern(&w.track),
             self.object_lists.intern_list(&self.objects, &w.objects),
             self.meta_lists.intern_list(&self.metas, &w.procs),
         ]
