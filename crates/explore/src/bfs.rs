@@ -13,6 +13,7 @@ use serde::Serialize;
 use interleave_machine::finding::{dedup_key, Finding, Kind};
 use interleave_machine::interp::{Ctx, Event};
 use interleave_machine::system::{token, Actor, Applied, Outcome, State};
+use interleave_machine::value::Pid;
 use interleave_machine::{Machine, ModelError};
 
 /// Bounds on a search (hitting one ends it as incomplete) and how it runs.
@@ -73,7 +74,47 @@ struct Move<S = State> {
     /// [`through`]); otherwise only its last one is.
     canonical_chain: bool,
     to: S,
-    events: Vec<Event>,
+    events: Vec<Report>,
+}
+
+/// An event a step reported, with the kind of finding it is and the line
+/// that names it, read from the state the step was taken in (at hand where
+/// the step is taken, and not loaded again where it is merged).
+struct Report {
+    ev: Event,
+    kind: Kind,
+    line: Option<u32>,
+}
+
+impl Report {
+    /// `line` gives the line a process stands at in the state the step was
+    /// taken in.
+    fn new(a: Actor, ev: Event, line: impl Fn(Pid) -> u32) -> Report {
+        let (kind, line) = match &ev {
+            Event::Uncaught { exc, line, .. } => {
+                let k = if exc.ty == interleave_machine::ir::ExcType::AssertionError {
+                    Kind::Assertion
+                } else {
+                    Kind::Crash
+                };
+                (k, Some(*line))
+            }
+            Event::LostUpdate { .. } => (
+                Kind::LostUpdate,
+                Some(match a {
+                    Actor::Proc(p) => line(p),
+                    _ => 0,
+                }),
+            ),
+            Event::Zombie { parent, .. } => (Kind::Zombie, Some(line(*parent))),
+            Event::Orphan { .. } => (Kind::Orphan, None),
+        };
+        Report { ev, kind, line }
+    }
+
+    fn all(m: &Machine<'_>, s: &State, a: Actor, events: Vec<Event>) -> Vec<Report> {
+        events.into_iter().map(|ev| Report::new(a, ev, |p| m.current_line(s, p))).collect()
+    }
 }
 
 /// What expanding one state gives, before merging.
@@ -180,6 +221,10 @@ struct Search<'a, 'p> {
     chains: FxHashMap<u32, (Vec<Actor>, bool)>,
     depth: Vec<u32>,
     edges: Vec<(u32, u32)>,
+    /// Some edge leads to a state no deeper than its source: without one
+    /// the graph has no cycle, so every state reaches one that has no
+    /// successor (finished or deadlocked) and none can hang.
+    backward: bool,
     finished: Vec<u32>,
     deadlocked: Vec<u32>,
     outcomes: BTreeSet<Outcome>,
@@ -197,6 +242,7 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
         chains: FxHashMap::default(),
         depth: vec![0],
         edges: vec![],
+        backward: false,
         finished: vec![],
         deadlocked: vec![],
         outcomes: BTreeSet::new(),
@@ -211,7 +257,7 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
     let hash_compaction = s.states.compact();
     let stopped_by = s.run()?;
     let exhaustive = stopped_by.is_none();
-    if exhaustive {
+    if exhaustive && s.backward {
         if let Some(h) = crate::hang::first_hang(s.states.len(), &s.edges, &s.finished, &s.deadlocked) {
             s.note(format!("hang:{h}"), Seen { kind: Kind::Hang, state: h, step: None });
         }
@@ -302,20 +348,26 @@ impl<'a> Steps<'a, '_> {
         Ok(Some((t, ctx.events)))
     }
 
-    /// The successors of `s` ready to store, for a search without
-    /// reductions over the full store: a recalled step gives the numbers of
-    /// the state it makes, and the state itself is never made.
-    fn stored_successors(self, c: &Keyer, s: &State) -> Result<Expansion<Stored>, ModelError> {
-        if self.m.finished(s) {
-            return Ok(Expansion::Finished);
-        }
+    /// The successors of stored state `u` ready to store, for a search
+    /// without reductions over the full store: a recalled step gives the
+    /// numbers of the state it makes, and the state itself is never made;
+    /// `u` itself is made only if one of its steps must run.
+    fn stored_successors(self, c: &Keyer, u: &Unexpanded) -> Result<Expansion<Stored>, ModelError> {
+        let Some(actors) = c.actors(self.m, u) else { return Ok(Expansion::Finished) };
+        let n = c.numbers(u);
+        let mut state = None;
         let mut moves = vec![];
-        for actor in self.m.actors(s) {
-            let (to, events) = match self.next(s, actor)? {
-                None => continue,
-                Some(Next::Recalled(c, k, done)) => c.replay_stored(s, &k, &done),
-                Some(Next::Ran(t, ctx)) => (c.stored(t), ctx.events),
+        for &actor in actors.iter() {
+            let k = c.numbers_step_key(&n, actor);
+            let (to, events) = match c.recalled(&k) {
+                Some(None) => continue,
+                Some(Some(done)) => c.replay_numbers(&n, &k, &done),
+                None => match self.run(state.get_or_insert_with(|| c.load(u)), actor, Some((c, k)))? {
+                    None => continue,
+                    Some((t, ctx)) => (c.stored(t), ctx.events),
+                },
             };
+            let events = events.into_iter().map(|ev| Report::new(actor, ev, |p| c.line(self.m, &n, p))).collect();
             moves.push(Move { actor, chain: vec![], canonical_chain: false, to, events });
         }
         Ok(Expansion::Moves(moves))
@@ -386,6 +438,7 @@ impl<'a> Steps<'a, '_> {
         }
         for actor in m.actors(s) {
             if let Some((to, events)) = self.step_to(s, actor, true)? {
+                let events = Report::all(m, s, actor, events);
                 let mv = Move { actor, chain: vec![], canonical_chain: false, to, events };
                 moves.push(if reduce { self.through(mv)? } else { mv });
             }
@@ -417,11 +470,10 @@ impl Search<'_, '_> {
         // over the full store, a recalled one need not be made at all
         let keys_only = remember && !self.states.compact();
         let expand = |u: &Unexpanded| {
-            let s = keyer.load(u);
             if keys_only {
-                steps.stored_successors(&keyer, &s)
+                steps.stored_successors(&keyer, u)
             } else {
-                steps.successors(&s, true).map(|e| e.stored(&keyer))
+                steps.successors(&keyer.load(u), true).map(|e| e.stored(&keyer))
             }
         };
         loop {
@@ -518,8 +570,8 @@ impl Search<'_, '_> {
             return;
         }
         for Move { actor: a, chain, canonical_chain, to, events } in moves {
-            for ev in events {
-                self.note_event(i, a, ev);
+            for r in events {
+                self.note_event(i, a, r);
             }
             let (j, new) = self.states.insert_stored(to);
             if new {
@@ -528,6 +580,8 @@ impl Search<'_, '_> {
                 if !chain.is_empty() {
                     self.chains.insert(j as u32, (chain, canonical_chain));
                 }
+            } else if self.depth[j] <= self.depth[i as usize] {
+                self.backward = true;
             }
             self.edges.push((i, j as u32));
         }
@@ -542,37 +596,22 @@ impl Search<'_, '_> {
         lines
     }
 
-    fn note_event(&mut self, i: u32, a: Actor, ev: Event) {
-        let (kind, lines) = match &ev {
-            Event::Uncaught { exc, line, .. } => {
-                let k = if exc.ty == interleave_machine::ir::ExcType::AssertionError {
-                    Kind::Assertion
-                } else {
-                    Kind::Crash
-                };
-                (k, vec![*line])
-            }
-            Event::LostUpdate { .. } => {
-                let s = self.states.get(i as usize);
-                let line = match a {
-                    Actor::Proc(p) => self.m.current_line(&s, p),
-                    _ => 0,
-                };
-                (Kind::LostUpdate, vec![line])
-            }
-            Event::Zombie { parent, .. } => {
-                (Kind::Zombie, vec![self.m.current_line(&self.states.get(i as usize), *parent)])
-            }
-            Event::Orphan { .. } => (Kind::Orphan, vec![]),
-        };
-        let key = dedup_key(kind, Some(&ev), &lines);
+    fn note_event(&mut self, i: u32, a: Actor, Report { ev, kind, line }: Report) {
+        if self.kind_full(kind) {
+            return;
+        }
+        let key = dedup_key(kind, Some(&ev), line.as_slice());
         self.note(key, Seen { kind, state: i, step: Some((a, ev)) });
+    }
+
+    /// As many findings of `kind` are kept as there may be.
+    fn kind_full(&self, kind: Kind) -> bool {
+        self.seen.iter().filter(|(_, s)| s.kind == kind).count() >= self.limits.findings_per_kind
     }
 
     /// Keeps the first (shallowest) occurrence of each distinct finding.
     fn note(&mut self, key: String, seen: Seen) {
-        let per_kind = self.seen.iter().filter(|(_, s)| s.kind == seen.kind).count();
-        if per_kind < self.limits.findings_per_kind && !self.seen.iter().any(|(k, _)| *k == key) {
+        if !self.kind_full(seen.kind) && !self.seen.iter().any(|(k, _)| *k == key) {
             self.seen.push((key, seen));
         }
     }

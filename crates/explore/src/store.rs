@@ -39,9 +39,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use interleave_machine::interp::{Event, Proc};
+use interleave_machine::interp::{Event, Machine, Proc};
 use interleave_machine::shared_ptr::{Parts, Shared};
 use interleave_machine::system::{Actor, State};
+use interleave_machine::value::Pid;
 use interleave_machine::world::{redo_track, File, LocTrack, Object, ProcMeta, TrackOp, World};
 
 /// A state ready to be stored, made on the thread that made the state.
@@ -122,8 +123,7 @@ impl Keyer {
     /// The step read `k` did before, if one did: `Some(None)` when it was
     /// blocked.
     pub fn recalled(&self, k: &StepKey) -> Option<Option<Arc<StepDone>>> {
-        let (hash, shard) = k.hash();
-        lock(&self.tables.steps[shard]).find(hash, |(x, _)| x == k).map(|(_, d)| d.clone())
+        self.tables.steps.get(k)
     }
 
     /// Remembers what the step that read `k` did: `after` is the state it
@@ -144,67 +144,125 @@ impl Keyer {
             let others: Vec<Event> =
                 events.iter().filter(|e| !matches!(e, Event::LostUpdate { .. })).cloned().collect();
             let more = (!spawned.is_empty() || !others.is_empty()).then(|| Box::new((spawned, others)));
-            Arc::new(StepDone { proc, world: t.world_key(&s.world), ops: ops.into(), more })
+            let number = if ops.is_empty() { 0 } else { t.next_ops.fetch_add(1, Ordering::Relaxed) };
+            Arc::new(StepDone { proc, world: t.world_key(&s.world), ops: (number, ops.into()), more })
         });
-        let (hash, shard) = k.hash();
-        let mut steps = lock(&t.steps[shard]);
-        // another thread may have done the same step meanwhile: it did the same
-        if let Entry::Vacant(e) = steps.entry(hash, |(x, _)| *x == k, |(x, _)| x.hash().0) {
-            e.insert((k, done));
-        }
+        t.steps.insert(k, done);
     }
 
     /// The state a step that did `d` makes from `s` (which read `k`).
     pub fn replay(&self, s: &State, k: &StepKey, d: &StepDone) -> (State, Vec<Event>) {
         let t = &*self.tables;
-        let procs = match self.moved_procs(s, k, d) {
+        let procs = match self.moved_procs(|| self.proc_numbers(s), k, d) {
             Some(ids) => t.proc_lists.get(t.proc_lists.intern_numbers(&t.procs, &ids)),
             None => s.procs.clone(),
         };
-        let (track, events) = d.redo_track(s);
+        let w = &s.world;
+        let from = t.track.intern(&w.track);
+        let (track, events) = t.track_after(from, || w.track.clone(), d);
         // a part the step did not change is the parent's own
         let [files, objects, metas] = d.world;
-        let w = &s.world;
         let world = World {
             files: if files == k.world[0] { w.files.clone() } else { t.files.get(files) },
-            track,
+            track: if track == from { w.track.clone() } else { t.track.get(track) },
             objects: if objects == k.world[1] { w.objects.clone() } else { t.object_lists.get(objects) },
             procs: if metas == k.world[2] { w.procs.clone() } else { t.meta_lists.get(metas) },
         };
         (State { world, procs }, events)
     }
 
-    /// The state a step that did `d` makes from `s` (which read `k`),
-    /// ready to store, without making the state: its numbers.
-    pub fn replay_stored(&self, s: &State, k: &StepKey, d: &StepDone) -> (Stored, Vec<Event>) {
+    /// The numbers of a state's processes.
+    fn proc_numbers(&self, s: &State) -> Vec<u32> {
         let t = &*self.tables;
-        let procs = match self.moved_procs(s, k, d) {
-            Some(ids) => t.proc_lists.intern_numbers(&t.procs, &ids),
-            None => t.proc_lists.intern_list(&t.procs, &s.procs),
-        };
-        let (track, events) = d.redo_track(s);
-        let [files, objects, metas] = d.world;
-        (Stored::Key([files, t.track.intern(&track), objects, metas, procs]), events)
+        match s.procs.interned(t.proc_lists.tag) {
+            Some(list) => t.proc_lists.numbers_of(list),
+            None => s.procs.iter().map(|x| t.procs.intern(x)).collect(),
+        }
     }
 
-    /// The numbers of the processes after a step that did `d` from `s`
-    /// (which read `k`); `None` when they are the same.
-    fn moved_procs(&self, s: &State, k: &StepKey, d: &StepDone) -> Option<Vec<u32>> {
+    /// A stored state by number: its key and its processes' numbers,
+    /// enough to take the steps it has taken before (see
+    /// [`Keyer::replay_numbers`]) without making the state.
+    pub fn numbers(&self, u: &Unexpanded) -> Numbers {
+        Numbers { key: u.0, procs: self.tables.proc_lists.numbers_of(u.0[4]) }
+    }
+
+    /// The actors that can move in stored state `u`, `None` when it has
+    /// finished; they depend on its process table and objects only, so
+    /// they are found once for each pair of them.
+    pub fn actors(&self, m: &Machine<'_>, u: &Unexpanded) -> Option<Arc<[Actor]>> {
         let t = &*self.tables;
-        let spawned = d.more.as_deref().map_or(&[][..], |(p, _)| &p[..]);
+        let key = (u.0[3], u.0[2]);
+        t.actors.get(&key).unwrap_or_else(|| {
+            let w = World { procs: t.meta_lists.get(key.0), objects: t.object_lists.get(key.1), ..World::default() };
+            let actors = (!m.world_finished(&w)).then(|| m.world_actors(&w).into());
+            t.actors.insert(key, actors.clone());
+            actors
+        })
+    }
+
+    /// What `a`'s step from the state numbered `n` reads.
+    pub fn numbers_step_key(&self, n: &Numbers, a: Actor) -> StepKey {
+        let proc = match a {
+            Actor::Proc(p) | Actor::Signal(p) => n.procs[p as usize],
+            Actor::Feeder(..) => u32::MAX,
+        };
+        let [files, _, objects, metas, _] = n.key;
+        StepKey { actor: a, proc, world: [files, objects, metas] }
+    }
+
+    /// The line process `p` of the state numbered `n` stands at.
+    pub fn line(&self, m: &Machine<'_>, n: &Numbers, p: Pid) -> u32 {
+        self.tables.procs.with(n.procs[p as usize], |(x, _)| m.proc_line(x))
+    }
+
+    /// The state a step that did `d` makes from the state numbered `n`
+    /// (which read `k`), ready to store, without making the state: its
+    /// numbers.
+    pub fn replay_numbers(&self, n: &Numbers, k: &StepKey, d: &StepDone) -> (Stored, Vec<Event>) {
+        let t = &*self.tables;
+        let [_, from, _, _, list] = n.key;
+        let procs = match k.actor {
+            // the usual step: one process changes, none starts
+            Actor::Proc(p) | Actor::Signal(p) if d.proc != k.proc && d.spawned().is_empty() => {
+                let key = (list, p, d.proc);
+                t.list_steps.get(&key).unwrap_or_else(|| {
+                    let ids = self.moved_procs(|| n.procs.clone(), k, d).expect("a process changed");
+                    let to = t.proc_lists.intern_numbers(&t.procs, &ids);
+                    t.list_steps.insert(key, to);
+                    to
+                })
+            }
+            _ => match self.moved_procs(|| n.procs.clone(), k, d) {
+                Some(ids) => t.proc_lists.intern_numbers(&t.procs, &ids),
+                None => list,
+            },
+        };
+        let (track, events) = t.track_after(from, || t.track.get(from), d);
+        let [files, objects, metas] = d.world;
+        (Stored::Key([files, track, objects, metas, procs]), events)
+    }
+
+    /// The numbers of the processes after a step that did `d` from a state
+    /// whose processes' numbers `before` gives (which read `k`); `None`
+    /// when they are the same.
+    fn moved_procs(&self, before: impl FnOnce() -> Vec<u32>, k: &StepKey, d: &StepDone) -> Option<Vec<u32>> {
         match k.actor {
-            Actor::Proc(p) | Actor::Signal(p) if d.proc != k.proc || !spawned.is_empty() => {
-                let mut ids = match s.procs.interned(t.proc_lists.tag) {
-                    Some(list) => t.proc_lists.numbers_of(list),
-                    None => s.procs.iter().map(|x| t.procs.intern(x)).collect(),
-                };
+            Actor::Proc(p) | Actor::Signal(p) if d.proc != k.proc || !d.spawned().is_empty() => {
+                let mut ids = before();
                 ids[p as usize] = d.proc;
-                ids.extend_from_slice(spawned);
+                ids.extend_from_slice(d.spawned());
                 Some(ids)
             }
             _ => None,
         }
     }
+}
+
+/// A stored state by number (see [`Keyer::numbers`]).
+pub struct Numbers {
+    key: [u32; 5],
+    procs: Vec<u32>,
 }
 
 /// What a step reads, by number: the actor, the private part of the
@@ -222,14 +280,6 @@ pub struct StepKey {
     world: [u32; 3],
 }
 
-impl StepKey {
-    /// Its hash, and the shard of the steps table it is in.
-    fn hash(&self) -> (u64, usize) {
-        let h = FxBuildHasher.hash_one(self);
-        (h, (h >> 48) as usize % SHARDS)
-    }
-}
-
 /// What a step did, by number: the moving process's new private part, the
 /// world after it (files, objects, process table), its changes to the
 /// lost-update bookkeeping, and (rarely) the processes it started and what
@@ -238,17 +288,20 @@ impl StepKey {
 pub struct StepDone {
     proc: u32,
     world: [u32; 3],
-    ops: Box<[TrackOp]>,
+    /// Numbered (when there are any) to name them in [`Tables::track_steps`].
+    ops: (u32, Box<[TrackOp]>),
     more: Option<Box<(Vec<u32>, Vec<Event>)>>,
 }
 
 impl StepDone {
-    /// The bookkeeping after the step from `s`, and the step's events.
-    fn redo_track(&self, s: &State) -> (Shared<Vec<LocTrack>>, Vec<Event>) {
-        let others = self.more.as_deref().map_or(&[][..], |(_, e)| &e[..]);
-        let mut track = s.world.track.clone();
-        let events = if self.ops.is_empty() { others.to_vec() } else { redo_track(&mut track, &self.ops, others) };
-        (track, events)
+    /// The processes the step started.
+    fn spawned(&self) -> &[u32] {
+        self.more.as_deref().map_or(&[][..], |(p, _)| &p[..])
+    }
+
+    /// What the step reported besides lost updates.
+    fn others(&self) -> &[Event] {
+        self.more.as_deref().map_or(&[][..], |(_, e)| &e[..])
     }
 }
 
@@ -490,9 +543,42 @@ impl<T: Hash + Clone + Eq> Lists<T> {
     }
 }
 
-/// Steps done, by what they read: what each did, `None` when it was
-/// blocked.
-type Steps = HashTable<(StepKey, Option<Arc<StepDone>>)>;
+/// Results by key, shared by every search thread (in locked shards, as
+/// the tables): what is found once is looked up after that. Two threads
+/// that find the same result meanwhile found the same: the first is kept.
+struct Memo<K, V> {
+    shards: Vec<Mutex<HashTable<(K, V)>>>,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Memo<K, V> {
+        Memo { shards: (0..SHARDS).map(|_| Mutex::default()).collect() }
+    }
+}
+
+impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+    fn hash(k: &K) -> (u64, usize) {
+        let h = FxBuildHasher.hash_one(k);
+        (h, (h >> 48) as usize % SHARDS)
+    }
+
+    fn get(&self, k: &K) -> Option<V> {
+        let (hash, shard) = Self::hash(k);
+        lock(&self.shards[shard]).find(hash, |(x, _)| x == k).map(|(_, v)| v.clone())
+    }
+
+    fn insert(&self, k: K, v: V) {
+        let (hash, shard) = Self::hash(&k);
+        let mut table = lock(&self.shards[shard]);
+        if let Entry::Vacant(e) = table.entry(hash, |(x, _)| *x == k, |(x, _)| Self::hash(x).0) {
+            e.insert((k, v));
+        }
+    }
+}
+
+/// The number of the bookkeeping after a step's changes, and the step's
+/// events when it lost an update.
+type TrackDone = (u32, Option<Arc<[Event]>>);
 
 /// Every table of the collapsed store: see the module documentation.
 struct Tables {
@@ -504,8 +590,21 @@ struct Tables {
     proc_lists: Lists<Proc>,
     files: Table<Vec<File>>,
     track: Table<Vec<LocTrack>>,
-    /// Steps done so far, by what they read (see [`StepKey`]).
-    steps: Vec<Mutex<Steps>>,
+    /// Steps done so far, by what they read (see [`StepKey`]): what each
+    /// did, `None` when it was blocked.
+    steps: Memo<StepKey, Option<Arc<StepDone>>>,
+    /// Numbers the steps' changes to the bookkeeping.
+    next_ops: AtomicU32,
+    /// The bookkeeping after a step's changes (by their number) are made on
+    /// bookkeeping (by its number), and the step's events when it lost an
+    /// update (all of them, in order).
+    track_steps: Memo<(u32, u32), TrackDone>,
+    /// The list of processes after one (by its index) takes a new private
+    /// part, by the numbers of the list and the part.
+    list_steps: Memo<(u32, u32, u32), u32>,
+    /// The actors that can move, by the numbers of the process table and
+    /// the objects (see [`Keyer::actors`]).
+    actors: Memo<(u32, u32), Option<Arc<[Actor]>>>,
 }
 
 impl Default for Tables {
@@ -519,7 +618,11 @@ impl Default for Tables {
             proc_lists: Lists::default(),
             files: Table::default(),
             track: Table::default(),
-            steps: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            steps: Memo::default(),
+            next_ops: AtomicU32::new(0),
+            track_steps: Memo::default(),
+            list_steps: Memo::default(),
+            actors: Memo::default(),
         }
     }
 }
@@ -541,6 +644,25 @@ impl Tables {
             self.object_lists.intern_list(&self.objects, &w.objects),
             self.meta_lists.intern_list(&self.metas, &w.procs),
         ]
+    }
+
+    /// The number of the bookkeeping after a step that did `d` from `s`,
+    /// and the step's events.
+    fn track_after(&self, from: u32, track: impl FnOnce() -> Shared<Vec<LocTrack>>, d: &StepDone) -> (u32, Vec<Event>) {
+        let (number, ops) = &d.ops;
+        if ops.is_empty() {
+            return (from, d.others().to_vec());
+        }
+        let key = (from, *number);
+        if let Some((to, lost)) = self.track_steps.get(&key) {
+            return (to, lost.map_or_else(|| d.others().to_vec(), |e| e.to_vec()));
+        }
+        let mut track = track();
+        let events = redo_track(&mut track, ops, d.others());
+        let to = self.track.intern(&track);
+        let lost = events.len() != d.others().len();
+        self.track_steps.insert(key, (to, lost.then(|| events.clone().into())));
+        (to, events)
     }
 
     /// The state with this key, rebuilt from its parts (each list shared,

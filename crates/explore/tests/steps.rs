@@ -113,8 +113,17 @@ fn a_recalled_step_is_the_step() {
     while k < store.len() {
         // as the search has it: rebuilt from the store, every part numbered
         let s = store.get(k);
+        // and by number alone, as the search without reductions has it
+        let u = store.unexpanded(k);
+        let n = keyer.numbers(&u);
+        let by_number = keyer.actors(&m, &u);
+        assert_eq!(by_number.as_deref(), (!m.finished(&s)).then(|| m.actors(&s)).as_deref(), "state {k}: actors");
+        for p in 0..s.procs.len() as u32 {
+            assert_eq!(keyer.line(&m, &n, p), m.current_line(&s, p), "state {k}: the line of process {p}");
+        }
         for a in m.actors(&s) {
             let key = keyer.step_key(&s, a).expect("a stored state's parts are numbered");
+            assert_eq!(keyer.numbers_step_key(&n, a), key, "state {k}, {a}: what the step reads, by number");
             let mut t = s.clone();
             let mut ctx = Ctx::keeping_track_ops();
             let moved = m.apply(&mut t, a, &mut ctx).unwrap() == Applied::Progress;
@@ -144,7 +153,7 @@ fn a_recalled_step_is_the_step() {
                     lost_differs += (lost(&ev_then) != lost(&ev)) as usize;
                     started += (u.procs.len() > s.procs.len()) as usize;
                     // its numbers alone, without making the state
-                    let (numbers, ev) = keyer.replay_stored(&s, &key, &done);
+                    let (numbers, ev) = keyer.replay_numbers(&n, &key, &done);
                     assert_eq!(ev, ctx.events, "state {k}, {a}: the recalled events differ");
                     let (i, _) = store.insert(t);
                     assert_eq!(store.insert_stored(numbers), (i, false), "state {k}, {a}: the recalled numbers differ");

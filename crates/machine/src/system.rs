@@ -90,8 +90,14 @@ impl Machine<'_> {
     /// Actors that may be able to move, in a fixed order. A process among
     /// them may still turn out blocked when applied.
     pub fn actors(&self, s: &State) -> Vec<Actor> {
+        self.world_actors(&s.world)
+    }
+
+    /// [`Machine::actors`]: they depend on the world's process table and
+    /// objects only.
+    pub fn world_actors(&self, w: &World) -> Vec<Actor> {
         let mut out = Vec::new();
-        for (pid, m) in s.world.procs.iter().enumerate() {
+        for (pid, m) in w.procs.iter().enumerate() {
             let pid = pid as Pid;
             if m.alive() {
                 out.push(Actor::Proc(pid));
@@ -100,7 +106,7 @@ impl Machine<'_> {
                 }
             }
         }
-        for (qid, o) in s.world.objects.iter().enumerate() {
+        for (qid, o) in w.objects.iter().enumerate() {
             if let Object::Queue(q) = &**o {
                 for (p, _) in &q.buffers {
                     if q.feeder_enabled(*p) {
@@ -174,7 +180,12 @@ impl Machine<'_> {
 
     /// The program has finished: its main process has exited.
     pub fn finished(&self, s: &State) -> bool {
-        !s.world.procs[0].alive()
+        self.world_finished(&s.world)
+    }
+
+    /// [`Machine::finished`]: it depends on the process table only.
+    pub fn world_finished(&self, w: &World) -> bool {
+        !w.procs[0].alive()
     }
 
     pub fn outcome(&self, s: &State) -> Outcome {

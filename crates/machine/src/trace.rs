@@ -71,7 +71,12 @@ impl Machine<'_> {
 
     /// The line a process stands at (its next visible operation).
     pub fn current_line(&self, s: &State, p: Pid) -> u32 {
-        let Some(f) = s.procs[p as usize].frames.last() else { return 0 };
+        self.proc_line(&s.procs[p as usize])
+    }
+
+    /// The line a process with private part `p` stands at.
+    pub fn proc_line(&self, p: &crate::interp::Proc) -> u32 {
+        let Some(f) = p.frames.last() else { return 0 };
         self.code.code(f.func).lines.get(f.pc as usize).copied().unwrap_or(0)
     }
 
