@@ -63,8 +63,9 @@ enum Kind {
     Full {
         /// Each state's key, in index order.
         keys: Vec<[u32; 5]>,
-        /// State indices, by the hash of their keys.
-        set: HashTable<u32>,
+        /// Each state's key and index, by the hash of the key (the key is
+        /// kept here too: finding a state reads one place, not two).
+        set: HashTable<([u32; 5], u32)>,
     },
     Compact {
         seen: FxHashMap<u128, u32>,
@@ -343,15 +344,10 @@ impl Store {
         match (&mut self.kind, s) {
             (Kind::Full { keys, set }, Stored::Key(key)) => {
                 let n = keys.len();
-                let k = &*keys;
-                match set.entry(
-                    FxBuildHasher.hash_one(key),
-                    |&i| k[i as usize] == key,
-                    |&i| FxBuildHasher.hash_one(k[i as usize]),
-                ) {
-                    Entry::Occupied(e) => (*e.get() as usize, false),
+                match set.entry(FxBuildHasher.hash_one(key), |(k, _)| *k == key, |(k, _)| FxBuildHasher.hash_one(k)) {
+                    Entry::Occupied(e) => (e.get().1 as usize, false),
                     Entry::Vacant(e) => {
-                        e.insert(n as u32);
+                        e.insert((key, n as u32));
                         keys.push(key);
                         (n, true)
                     }
