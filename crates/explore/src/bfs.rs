@@ -237,7 +237,10 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
     let mut s = Search {
         m,
         limits,
-        states: Store::new(limits.hash_compaction),
+        // a search without reductions over the full store takes its steps
+        // by number (see `Steps::stored_successors`): its keys name each
+        // process
+        states: Store::new(limits.hash_compaction, raw_by_number(m, limits)),
         parent: vec![(0, Actor::Proc(0))],
         chains: FxHashMap::default(),
         depth: vec![0],
@@ -282,6 +285,20 @@ pub fn moves(m: &Machine<'_>, s: &State) -> Result<Vec<(Actor, State)>, ModelErr
         Expansion::Finished => vec![],
         Expansion::Moves(v) => v.into_iter().map(|mv| (mv.actor, mv.to)).collect(),
     })
+}
+
+/// Whether steps are remembered: only where each successor is stored as it
+/// is made. Under symmetry or the partial-order reduction most of the work
+/// is in making it canonical and in chains, and remembering raw successors
+/// cost more time and memory than it saved.
+fn remembers_steps(m: &Machine<'_>, limits: &Limits) -> bool {
+    limits.remember_steps && !m.symmetry && !m.por
+}
+
+/// Whether the search takes steps by number (see
+/// [`Steps::stored_successors`]): steps remembered, over the full store.
+fn raw_by_number(m: &Machine<'_>, limits: &Limits) -> bool {
+    remembers_steps(m, limits) && !limits.hash_compaction
 }
 
 /// A step that moves: recalled (what it read, and what it did), or run.
@@ -460,15 +477,11 @@ impl Search<'_, '_> {
         let mut i = 0usize;
         let mut pending: Option<Expanded> = None;
         let keyer = self.states.keyer();
-        // steps are remembered only where each successor is stored as it is
-        // made: under symmetry or the partial-order reduction most of the
-        // work is in making it canonical and in chains, and remembering
-        // raw successors cost more time and memory than it saved
-        let remember = self.limits.remember_steps && !m.symmetry && !m.por;
+        let remember = remembers_steps(m, self.limits);
         let steps = Steps { m, cache: remember.then_some(&keyer) };
         // without reductions a successor is stored as it is made, so,
         // over the full store, a recalled one need not be made at all
-        let keys_only = remember && !self.states.compact();
+        let keys_only = raw_by_number(m, self.limits);
         let expand = |u: &Unexpanded| {
             if keys_only {
                 steps.stored_successors(&keyer, u)

@@ -38,6 +38,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::{FxBuildHasher, FxHashMap};
+use smallvec::SmallVec;
 
 use interleave_machine::interp::{Event, Machine, Proc};
 use interleave_machine::shared_ptr::{Parts, Shared};
@@ -45,32 +46,39 @@ use interleave_machine::system::{Actor, State};
 use interleave_machine::value::Pid;
 use interleave_machine::world::{redo_track, File, LocTrack, Object, ProcMeta, TrackOp, World};
 
+/// A state's key: the numbers of its files, lost-update bookkeeping,
+/// objects and process-table entries, then of its processes: of their list
+/// (narrow keys) or of each one (wide keys, see [`Store::new`]).
+pub type Key = SmallVec<[u32; 12]>;
+
 /// A state ready to be stored, made on the thread that made the state.
 pub enum Stored {
     /// The numbers of its parts (the state itself is not needed).
-    Key([u32; 5]),
+    Key(Key),
     /// Under hash compaction: its fingerprint, and its key until it is
     /// expanded.
-    Kept(u128, [u32; 5]),
+    Kept(u128, Key),
 }
 
 pub struct Store {
     tables: Arc<Tables>,
     kind: Kind,
+    wide: bool,
 }
 
 enum Kind {
     Full {
-        /// Each state's key, in index order.
-        keys: Vec<[u32; 5]>,
-        /// Each state's key and index, by the hash of the key (the key is
-        /// kept here too: finding a state reads one place, not two).
-        set: HashTable<([u32; 5], u32)>,
+        /// Every state's key, one after the other, in index order.
+        words: Vec<u32>,
+        /// Where each state's key ends in `words`.
+        ends: Vec<usize>,
+        /// State indices, by the hash of their keys.
+        set: HashTable<u32>,
     },
     Compact {
         seen: FxHashMap<u128, u32>,
         /// The keys of states `base..` (not yet expanded), in index order.
-        queue: VecDeque<[u32; 5]>,
+        queue: VecDeque<Key>,
         base: usize,
     },
 }
@@ -82,7 +90,7 @@ fn fingerprint(s: &State) -> u128 {
 }
 
 /// A stored state to expand: its key, to rebuild it where it is expanded.
-pub struct Unexpanded([u32; 5]);
+pub struct Unexpanded(Key);
 
 /// Makes states ready to store, and rebuilds stored ones; shared by every
 /// search thread.
@@ -90,18 +98,20 @@ pub struct Unexpanded([u32; 5]);
 pub struct Keyer {
     tables: Arc<Tables>,
     compact: bool,
+    wide: bool,
 }
 
 impl Keyer {
     pub fn load(&self, u: &Unexpanded) -> State {
-        self.tables.state(u.0)
+        self.tables.state(&u.0, self.wide)
     }
 
     pub fn stored(&self, s: State) -> Stored {
+        let key = self.tables.key(&s, self.wide);
         if self.compact {
-            Stored::Kept(fingerprint(&s), self.tables.key(&s))
+            Stored::Kept(fingerprint(&s), key)
         } else {
-            Stored::Key(self.tables.key(&s))
+            Stored::Key(key)
         }
     }
 
@@ -185,7 +195,8 @@ impl Keyer {
     /// enough to take the steps it has taken before (see
     /// [`Keyer::replay_numbers`]) without making the state.
     pub fn numbers(&self, u: &Unexpanded) -> Numbers {
-        Numbers { key: u.0, procs: self.tables.proc_lists.numbers_of(u.0[4]) }
+        let procs = if self.wide { u.0[4..].to_vec() } else { self.tables.proc_lists.numbers_of(u.0[4]) };
+        Numbers { key: u.0.clone(), procs }
     }
 
     /// The actors that can move in stored state `u`, `None` when it has
@@ -208,8 +219,7 @@ impl Keyer {
             Actor::Proc(p) | Actor::Signal(p) => n.procs[p as usize],
             Actor::Feeder(..) => u32::MAX,
         };
-        let [files, _, objects, metas, _] = n.key;
-        StepKey { actor: a, proc, world: [files, objects, metas] }
+        StepKey { actor: a, proc, world: [n.key[0], n.key[2], n.key[3]] }
     }
 
     /// The line process `p` of the state numbered `n` stands at.
@@ -222,7 +232,19 @@ impl Keyer {
     /// numbers.
     pub fn replay_numbers(&self, n: &Numbers, k: &StepKey, d: &StepDone) -> (Stored, Vec<Event>) {
         let t = &*self.tables;
-        let [_, from, _, _, list] = n.key;
+        let from = n.key[1];
+        let (track, events) = t.track_after(from, || t.track.get(from), d);
+        let [files, objects, metas] = d.world;
+        if self.wide {
+            let mut key = n.key.clone();
+            key[..4].copy_from_slice(&[files, track, objects, metas]);
+            if let Actor::Proc(p) | Actor::Signal(p) = k.actor {
+                key[4 + p as usize] = d.proc;
+                key.extend_from_slice(d.spawned());
+            }
+            return (Stored::Key(key), events);
+        }
+        let list = n.key[4];
         let procs = match k.actor {
             // the usual step: one process changes, none starts
             Actor::Proc(p) | Actor::Signal(p) if d.proc != k.proc && d.spawned().is_empty() => {
@@ -239,9 +261,7 @@ impl Keyer {
                 None => list,
             },
         };
-        let (track, events) = t.track_after(from, || t.track.get(from), d);
-        let [files, objects, metas] = d.world;
-        (Stored::Key([files, track, objects, metas, procs]), events)
+        (Stored::Key(SmallVec::from_slice(&[files, track, objects, metas, procs])), events)
     }
 
     /// The numbers of the processes after a step that did `d` from a state
@@ -262,7 +282,7 @@ impl Keyer {
 
 /// A stored state by number (see [`Keyer::numbers`]).
 pub struct Numbers {
-    key: [u32; 5],
+    key: Key,
     procs: Vec<u32>,
 }
 
@@ -307,24 +327,39 @@ impl StepDone {
 }
 
 impl Store {
-    pub fn new(compact: bool) -> Store {
+    /// A store of whole keys, or of fingerprints (`compact`). `wide` keys
+    /// hold each process's number instead of their list's: a step that
+    /// changes one process then changes one number of the key, where a
+    /// narrow key needs the number of the new list (a lookup per step, and
+    /// a new list interned for most new states). Narrow keys are smaller
+    /// and faster to make from a whole state, which is what the reductions
+    /// give.
+    pub fn new(compact: bool, wide: bool) -> Store {
         let kind = if compact {
             Kind::Compact { seen: FxHashMap::default(), queue: VecDeque::new(), base: 0 }
         } else {
-            Kind::Full { keys: vec![], set: HashTable::new() }
+            Kind::Full { words: vec![], ends: vec![], set: HashTable::new() }
         };
-        Store { tables: Arc::default(), kind }
+        Store { tables: Arc::default(), kind, wide }
     }
 
     /// What the search threads use to make states ready to store.
     pub fn keyer(&self) -> Keyer {
-        Keyer { tables: self.tables.clone(), compact: self.compact() }
+        Keyer { tables: self.tables.clone(), compact: self.compact(), wide: self.wide }
     }
 
     pub fn len(&self) -> usize {
         match &self.kind {
-            Kind::Full { keys, .. } => keys.len(),
+            Kind::Full { ends, .. } => ends.len(),
             Kind::Compact { seen, .. } => seen.len(),
+        }
+    }
+
+    /// The key of state `i`.
+    fn key(&self, i: usize) -> &[u32] {
+        match &self.kind {
+            Kind::Full { words, ends, .. } => &words[if i == 0 { 0 } else { ends[i - 1] }..ends[i]],
+            Kind::Compact { queue, base, .. } => &queue[i - *base],
         }
     }
 
@@ -342,13 +377,22 @@ impl Store {
     /// it is new.
     pub fn insert_stored(&mut self, s: Stored) -> (usize, bool) {
         match (&mut self.kind, s) {
-            (Kind::Full { keys, set }, Stored::Key(key)) => {
-                let n = keys.len();
-                match set.entry(FxBuildHasher.hash_one(key), |(k, _)| *k == key, |(k, _)| FxBuildHasher.hash_one(k)) {
-                    Entry::Occupied(e) => (e.get().1 as usize, false),
+            (Kind::Full { words, ends, set }, Stored::Key(key)) => {
+                let n = ends.len();
+                let at = |i: u32| {
+                    let i = i as usize;
+                    &words[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]
+                };
+                match set.entry(
+                    FxBuildHasher.hash_one(&key[..]),
+                    |&i| at(i) == &key[..],
+                    |&i| FxBuildHasher.hash_one(at(i)),
+                ) {
+                    Entry::Occupied(e) => (*e.get() as usize, false),
                     Entry::Vacant(e) => {
-                        e.insert((key, n as u32));
-                        keys.push(key);
+                        e.insert(n as u32);
+                        words.extend_from_slice(&key);
+                        ends.push(words.len());
                         (n, true)
                     }
                 }
@@ -370,18 +414,12 @@ impl Store {
 
     /// A state not yet forgotten: with compaction, one not yet expanded.
     pub fn get(&self, i: usize) -> State {
-        match &self.kind {
-            Kind::Full { keys, .. } => self.tables.state(keys[i]),
-            Kind::Compact { queue, base, .. } => self.tables.state(queue[i - *base]),
-        }
+        self.tables.state(self.key(i), self.wide)
     }
 
     /// State `i`, to expand (see [`Keyer::load`]).
     pub fn unexpanded(&self, i: usize) -> Unexpanded {
-        match &self.kind {
-            Kind::Full { keys, .. } => Unexpanded(keys[i]),
-            Kind::Compact { queue, base, .. } => Unexpanded(queue[i - *base]),
-        }
+        Unexpanded(SmallVec::from_slice(self.key(i)))
     }
 
     /// States before `end` are expanded: compaction forgets them.
@@ -624,12 +662,16 @@ impl Default for Tables {
 }
 
 impl Tables {
-    /// The numbers of a state's parts: files, lost-update bookkeeping,
-    /// objects, process-table entries, processes.
-    fn key(&self, s: &State) -> [u32; 5] {
+    /// A state's key (see [`Key`]).
+    fn key(&self, s: &State, wide: bool) -> Key {
         let [files, objects, metas] = self.world_key(&s.world);
-        let procs = self.proc_lists.intern_list(&self.procs, &s.procs);
-        [files, self.track.intern(&s.world.track), objects, metas, procs]
+        let mut key = SmallVec::from_slice(&[files, self.track.intern(&s.world.track), objects, metas]);
+        if wide {
+            key.extend(s.procs.iter().map(|p| self.procs.intern(p)));
+        } else {
+            key.push(self.proc_lists.intern_list(&self.procs, &s.procs));
+        }
+        key
     }
 
     /// The numbers of the world's files, objects and process-table
@@ -663,7 +705,10 @@ impl Tables {
 
     /// The state with this key, rebuilt from its parts (each list shared,
     /// not copied).
-    fn state(&self, [files, track, objects, metas, procs]: [u32; 5]) -> State {
+    fn state(&self, key: &[u32], wide: bool) -> State {
+        let &[files, track, objects, metas, ref procs @ ..] = key else {
+            unreachable!("a key has five numbers or more")
+        };
         State {
             world: World {
                 objects: self.object_lists.get(objects),
@@ -671,7 +716,11 @@ impl Tables {
                 files: self.files.get(files),
                 track: self.track.get(track),
             },
-            procs: self.proc_lists.get(procs),
+            procs: if wide {
+                Parts::new(procs.iter().map(|&p| self.procs.get(p)).collect())
+            } else {
+                self.proc_lists.get(procs[0])
+            },
         }
     }
 }

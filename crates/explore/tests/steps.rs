@@ -101,10 +101,17 @@ const SRC: &str = concat!(
 /// recalled on.
 #[test]
 fn a_recalled_step_is_the_step() {
+    // with keys that name each process, and keys that name their list
+    for wide in [true, false] {
+        recalled_steps_are_the_steps(wide);
+    }
+}
+
+fn recalled_steps_are_the_steps(wide: bool) {
     let program = interleave_lang::parse("t.py", SRC).unwrap_or_else(|d| panic!("{}", d.render()));
     let code = compile(&program).unwrap();
     let m = Machine::new(&program, &code).with_symmetry(false).with_por(false);
-    let mut store = Store::new(false);
+    let mut store = Store::new(false, wide);
     let keyer = store.keyer();
     store.insert(m.initial_state().unwrap());
     // the bookkeeping each remembered step was first done on

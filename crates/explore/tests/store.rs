@@ -59,15 +59,15 @@ fn collapsed_store_agrees_with_whole_states() {
     }
     assert!(all.len() > 100, "the program should have a real graph, not {} states", all.len());
     assert!(offers.iter().filter(|o| !o.2).count() > 100, "and states reached again");
-    for compact in [false, true] {
-        let mut store = Store::new(compact);
+    for (compact, wide) in [(false, false), (false, true), (true, false), (true, true)] {
+        let mut store = Store::new(compact, wide);
         for (n, (s, i, new)) in offers.iter().enumerate() {
-            assert_eq!(store.insert(s.clone()), (*i, *new), "offer {n} (compact: {compact})");
+            assert_eq!(store.insert(s.clone()), (*i, *new), "offer {n} (compact: {compact}, wide: {wide})");
         }
         assert_eq!(store.len(), all.len());
         if !compact {
             for (i, s) in all.iter().enumerate() {
-                assert_eq!(&store.get(i), s, "state {i} comes back whole");
+                assert_eq!(&store.get(i), s, "state {i} comes back whole (wide: {wide})");
             }
             // every state offered again, in reverse: found, never new
             for (i, s) in all.iter().enumerate().rev() {
