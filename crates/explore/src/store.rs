@@ -244,22 +244,10 @@ impl Keyer {
             }
             return (Stored::Key(key), events);
         }
-        let list = n.key[4];
-        let procs = match k.actor {
-            // the usual step: one process changes, none starts
-            Actor::Proc(p) | Actor::Signal(p) if d.proc != k.proc && d.spawned().is_empty() => {
-                let key = (list, p, d.proc);
-                t.list_steps.get(&key).unwrap_or_else(|| {
-                    let ids = self.moved_procs(|| n.procs.clone(), k, d).expect("a process changed");
-                    let to = t.proc_lists.intern_numbers(&t.procs, &ids);
-                    t.list_steps.insert(key, to);
-                    to
-                })
-            }
-            _ => match self.moved_procs(|| n.procs.clone(), k, d) {
-                Some(ids) => t.proc_lists.intern_numbers(&t.procs, &ids),
-                None => list,
-            },
+        // a narrow key (the search takes steps by number over wide ones)
+        let procs = match self.moved_procs(|| n.procs.clone(), k, d) {
+            Some(ids) => t.proc_lists.intern_numbers(&t.procs, &ids),
+            None => n.key[4],
         };
         (Stored::Key(SmallVec::from_slice(&[files, track, objects, metas, procs])), events)
     }
@@ -633,9 +621,6 @@ struct Tables {
     /// bookkeeping (by its number), and the step's events when it lost an
     /// update (all of them, in order).
     track_steps: Memo<(u32, u32), TrackDone>,
-    /// The list of processes after one (by its index) takes a new private
-    /// part, by the numbers of the list and the part.
-    list_steps: Memo<(u32, u32, u32), u32>,
     /// The actors that can move, by the numbers of the process table and
     /// the objects (see [`Keyer::actors`]).
     actors: Memo<(u32, u32), Option<Arc<[Actor]>>>,
@@ -655,7 +640,6 @@ impl Default for Tables {
             steps: Memo::default(),
             next_ops: AtomicU32::new(0),
             track_steps: Memo::default(),
-            list_steps: Memo::default(),
             actors: Memo::default(),
         }
     }
