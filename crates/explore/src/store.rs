@@ -155,8 +155,9 @@ impl Keyer {
             let others: Vec<Event> =
                 events.iter().filter(|e| !matches!(e, Event::LostUpdate { .. })).cloned().collect();
             let more = (!spawned.is_empty() || !others.is_empty()).then(|| Box::new((spawned, others)));
-            let number = if ops.is_empty() { 0 } else { t.next_ops.fetch_add(1, Ordering::Relaxed) };
-            Arc::new(StepDone { proc, world: t.world_key(&s.world), ops: (number, ops.into()), more })
+            let ops: Box<[TrackOp]> = ops.into();
+            let number = if ops.is_empty() { 0 } else { t.ops.number(&ops) };
+            Arc::new(StepDone { proc, world: t.world_key(&s.world), ops: (number, ops), more })
         });
         t.steps.insert(k, done);
     }
@@ -589,12 +590,38 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         lock(&self.shards[shard]).find(hash, |(x, _)| x == k).map(|(_, v)| v.clone())
     }
 
+    /// The result for `k`, found or made by `make` (and kept).
+    fn get_or_insert_with(&self, k: &K, make: impl FnOnce() -> V) -> V
+    where
+        K: Clone,
+    {
+        let (hash, shard) = Self::hash(k);
+        let mut table = lock(&self.shards[shard]);
+        match table.entry(hash, |(x, _)| x == k, |(x, _)| Self::hash(x).0) {
+            Entry::Occupied(e) => e.get().1.clone(),
+            Entry::Vacant(e) => e.insert((k.clone(), make())).get().1.clone(),
+        }
+    }
+
     fn insert(&self, k: K, v: V) {
         let (hash, shard) = Self::hash(&k);
         let mut table = lock(&self.shards[shard]);
         if let Entry::Vacant(e) = table.entry(hash, |(x, _)| *x == k, |(x, _)| Self::hash(x).0) {
             e.insert((k, v));
         }
+    }
+}
+
+/// Numbers for lists of changes to the bookkeeping, one per content.
+#[derive(Default)]
+struct OpsNumbers {
+    numbers: Memo<Box<[TrackOp]>, u32>,
+    next: AtomicU32,
+}
+
+impl OpsNumbers {
+    fn number(&self, ops: &Box<[TrackOp]>) -> u32 {
+        self.numbers.get_or_insert_with(ops, || self.next.fetch_add(1, Ordering::Relaxed))
     }
 }
 
@@ -615,8 +642,10 @@ struct Tables {
     /// Steps done so far, by what they read (see [`StepKey`]): what each
     /// did, `None` when it was blocked.
     steps: Memo<StepKey, Option<Arc<StepDone>>>,
-    /// Numbers the steps' changes to the bookkeeping.
-    next_ops: AtomicU32,
+    /// Numbers the steps' changes to the bookkeeping by content: steps from
+    /// different states often make the same changes, and the bookkeeping
+    /// after them is remembered by that number.
+    ops: OpsNumbers,
     /// The bookkeeping after a step's changes (by their number) are made on
     /// bookkeeping (by its number), and the step's events when it lost an
     /// update (all of them, in order).
@@ -638,7 +667,7 @@ impl Default for Tables {
             files: Table::default(),
             track: Table::default(),
             steps: Memo::default(),
-            next_ops: AtomicU32::new(0),
+            ops: OpsNumbers::default(),
             track_steps: Memo::default(),
             actors: Memo::default(),
         }
