@@ -31,6 +31,7 @@
 //! used it. Over whole states it saved most of the memory; over collapsed
 //! ones it saves none, since the tables of parts dominate.
 
+use std::borrow::Borrow;
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -591,15 +592,16 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     }
 
     /// The result for `k`, found or made by `make` (and kept).
-    fn get_or_insert_with(&self, k: &K, make: impl FnOnce() -> V) -> V
+    fn get_or_insert_with<Q>(&self, k: &Q, make: impl FnOnce() -> V) -> V
     where
-        K: Clone,
+        Q: Hash + Eq + ?Sized,
+        K: Borrow<Q> + for<'q> From<&'q Q>,
     {
-        let (hash, shard) = Self::hash(k);
-        let mut table = lock(&self.shards[shard]);
-        match table.entry(hash, |(x, _)| x == k, |(x, _)| Self::hash(x).0) {
+        let h = FxBuildHasher.hash_one(k);
+        let mut table = lock(&self.shards[(h >> 48) as usize % SHARDS]);
+        match table.entry(h, |(x, _)| x.borrow() == k, |(x, _)| Self::hash(x).0) {
             Entry::Occupied(e) => e.get().1.clone(),
-            Entry::Vacant(e) => e.insert((k.clone(), make())).get().1.clone(),
+            Entry::Vacant(e) => e.insert((K::from(k), make())).get().1.clone(),
         }
     }
 
@@ -620,7 +622,7 @@ struct OpsNumbers {
 }
 
 impl OpsNumbers {
-    fn number(&self, ops: &Box<[TrackOp]>) -> u32 {
+    fn number(&self, ops: &[TrackOp]) -> u32 {
         self.numbers.get_or_insert_with(ops, || self.next.fetch_add(1, Ordering::Relaxed))
     }
 }
@@ -630,6 +632,7 @@ impl OpsNumbers {
 type TrackDone = (u32, Option<Arc<[Event]>>);
 
 /// Every table of the collapsed store: see the module documentation.
+#[derive(Default)]
 struct Tables {
     objects: Table<Object>,
     metas: Table<ProcMeta>,
@@ -653,25 +656,6 @@ struct Tables {
     /// The actors that can move, by the numbers of the process table and
     /// the objects (see [`Keyer::actors`]).
     actors: Memo<(u32, u32), Option<Arc<[Actor]>>>,
-}
-
-impl Default for Tables {
-    fn default() -> Tables {
-        Tables {
-            objects: Table::default(),
-            metas: Table::default(),
-            procs: Table::default(),
-            object_lists: Lists::default(),
-            meta_lists: Lists::default(),
-            proc_lists: Lists::default(),
-            files: Table::default(),
-            track: Table::default(),
-            steps: Memo::default(),
-            ops: OpsNumbers::default(),
-            track_steps: Memo::default(),
-            actors: Memo::default(),
-        }
-    }
 }
 
 impl Tables {
