@@ -73,8 +73,8 @@ enum Kind {
         words: Vec<u32>,
         /// Where each state's key ends in `words`.
         ends: Vec<usize>,
-        /// State indices, by the hash of their keys.
-        set: HashTable<u32>,
+        /// Each state's key (where it is in `words`), by its hash.
+        set: HashTable<Slot>,
     },
     Compact {
         seen: FxHashMap<u128, u32>,
@@ -88,6 +88,52 @@ fn fingerprint(s: &State) -> u128 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     s.hash(&mut h);
     h.digest128()
+}
+
+/// A state in the visited set: where its key is among the keys and its
+/// length (in one word, the length in the top byte; `LONG` there for a key
+/// too long for it, whose length `ends` gives), its index and its key's
+/// 32-bit hash. Finding a state reads this and its key, and growing the set
+/// reads no key.
+struct Slot {
+    at: u64,
+    index: u32,
+    hash: u32,
+}
+
+impl Slot {
+    const LONG: usize = 255;
+    const START: u64 = (1 << 56) - 1;
+
+    fn new(start: usize, len: usize, index: usize, hash: u32) -> Slot {
+        let start = u64::try_from(start).ok().filter(|s| *s <= Self::START).expect("fewer than 2^56 key words");
+        Slot { at: start | (len.min(Self::LONG) as u64) << 56, index: index as u32, hash }
+    }
+
+    fn start(&self) -> usize {
+        (self.at & Self::START) as usize
+    }
+
+    fn len(&self, ends: &[usize]) -> usize {
+        match (self.at >> 56) as usize {
+            Self::LONG => ends[self.index as usize] - self.start(),
+            len => len,
+        }
+    }
+
+    fn hash(key: &[u32]) -> u32 {
+        (FxBuildHasher.hash_one(key) >> 32) as u32
+    }
+
+    /// The 32-bit hash spread over 64 bits, as the table uses them (its
+    /// low bits pick the bucket, its high ones tell entries apart).
+    fn spread(hash: u32) -> u64 {
+        (hash as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    fn key<'w>(&self, words: &'w [u32], ends: &[usize]) -> &'w [u32] {
+        &words[self.start()..self.start() + self.len(ends)]
+    }
 }
 
 /// A stored state to expand: its key, to rebuild it where it is expanded.
@@ -369,18 +415,12 @@ impl Store {
         match (&mut self.kind, s) {
             (Kind::Full { words, ends, set }, Stored::Key(key)) => {
                 let n = ends.len();
-                let at = |i: u32| {
-                    let i = i as usize;
-                    &words[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]
-                };
-                match set.entry(
-                    FxBuildHasher.hash_one(&key[..]),
-                    |&i| at(i) == &key[..],
-                    |&i| FxBuildHasher.hash_one(at(i)),
-                ) {
-                    Entry::Occupied(e) => (*e.get() as usize, false),
+                let hash = Slot::hash(&key);
+                let same = |x: &Slot| x.hash == hash && x.key(words, ends) == &key[..];
+                match set.entry(Slot::spread(hash), same, |x| Slot::spread(x.hash)) {
+                    Entry::Occupied(e) => (e.get().index as usize, false),
                     Entry::Vacant(e) => {
-                        e.insert(n as u32);
+                        e.insert(Slot::new(words.len(), key.len(), n, hash));
                         words.extend_from_slice(&key);
                         ends.push(words.len());
                         (n, true)
@@ -718,6 +758,31 @@ impl Tables {
             } else {
                 self.proc_lists.get(procs[0])
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Slot;
+
+    #[test]
+    fn a_slot_gives_back_its_key_short_or_long() {
+        // three keys one after the other: 5 words, 300 (too long for the
+        // length byte), 1
+        let lens = [5usize, 300, 1];
+        let mut words = vec![];
+        let mut ends = vec![];
+        let mut slots = vec![];
+        for (i, &len) in lens.iter().enumerate() {
+            let start = words.len();
+            words.extend((0..len as u32).map(|w| w * 7 + i as u32));
+            ends.push(words.len());
+            slots.push(Slot::new(start, len, i, 0));
+        }
+        for (i, slot) in slots.iter().enumerate() {
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            assert_eq!(slot.key(&words, &ends), &words[start..ends[i]], "key {i}");
         }
     }
 }
