@@ -7,7 +7,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::store::{Keyer, StepDone, StepKey, Store, Stored, Unexpanded};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use interleave_machine::finding::{dedup_key, Finding, Kind};
@@ -200,6 +200,14 @@ pub struct Explored {
     pub stats: Stats,
 }
 
+/// What, besides its kind and line, tells an event's finding apart.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Detail {
+    None,
+    Exc(interleave_machine::ir::ExcType),
+    Loc(std::mem::Discriminant<interleave_machine::world::Loc>),
+}
+
 /// A finding seen during the search, turned into a trace at the end.
 struct Seen {
     kind: Kind,
@@ -229,6 +237,8 @@ struct Search<'a, 'p> {
     deadlocked: Vec<u32>,
     outcomes: BTreeSet<Outcome>,
     seen: Vec<(String, Seen)>,
+    /// The events noted so far, by what their keys tell apart.
+    noted: FxHashSet<(Kind, Option<u32>, Detail)>,
     start: Instant,
 }
 
@@ -250,6 +260,7 @@ pub fn explore(m: &Machine<'_>, limits: &Limits) -> Result<Explored, ModelError>
         deadlocked: vec![],
         outcomes: BTreeSet::new(),
         seen: vec![],
+        noted: FxHashSet::default(),
         start: Instant::now(),
     };
     let mut first = m.initial_state()?;
@@ -610,7 +621,14 @@ impl Search<'_, '_> {
     }
 
     fn note_event(&mut self, i: u32, a: Actor, Report { ev, kind, line }: Report) {
-        if self.kind_full(kind) {
+        // what the key tells apart (see `dedup_key`): an event like one
+        // already noted changes nothing, so its key is not made again
+        let detail = match &ev {
+            Event::Uncaught { exc, .. } => Detail::Exc(exc.ty),
+            Event::LostUpdate { loc, .. } => Detail::Loc(std::mem::discriminant(loc)),
+            _ => Detail::None,
+        };
+        if !self.noted.insert((kind, line, detail)) || self.kind_full(kind) {
             return;
         }
         let key = dedup_key(kind, Some(&ev), line.as_slice());
