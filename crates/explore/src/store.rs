@@ -6,22 +6,25 @@
 //! entry, a shared object) is interned once in a table of its kind; so is
 //! each list of parts (a state's objects, entries, processes: lists of
 //! numbers), and the files and the lost-update bookkeeping; a state is
-//! stored as five numbers. A step changes one or two parts, so most parts
-//! and lists are shared by many states and stored once; comparing two
-//! states compares five numbers. A part or list a step did not change
+//! stored as five numbers, or, with wide keys (see [`Store::new`]), as
+//! four and one per process. A step changes one or two parts, so most
+//! parts and lists are shared by many states and stored once; comparing
+//! two states compares their numbers. A part or list a step did not change
 //! carries its number (see [`Shared::interned`]), so only what a step made
 //! is looked up.
 //!
 //! The tables are shared by every search thread (each split into
 //! [`SHARDS`] shards behind a lock): the thread that makes a state also
-//! numbers its parts ([`Store::stored`]), and only the set of five-number
-//! keys is kept by the thread that merges, in order. A number stands for
+//! numbers its parts ([`Keyer::stored`]), and only the set of keys is kept
+//! by the thread that merges, in order. A number stands for
 //! one content for the whole search, whatever thread gave it, so which
 //! states are equal, and so every result, does not depend on the threads.
 //!
 //! **Remembered steps**: the numbers also name what a step reads (see
 //! [`StepKey`]), so what a step did is kept, by number, in a table beside
-//! the others and recalled instead of running the step again.
+//! the others and recalled instead of running the step again; a search
+//! without reductions then works on numbers alone (see
+//! [`Keyer::replay_numbers`]).
 //!
 //! **Hash compaction** keeps a 128-bit fingerprint per state instead of
 //! its key (and the key only until the state is expanded): two different
