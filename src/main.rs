@@ -16,6 +16,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use interleave::report::{render_json, render_text, render_trace};
+use interleave::{Engine, Limits, LoomOptions, Options, ShuttleMode, ShuttleOptions};
+
 /// No transparent huge pages for this process: a search's tables grow and
 /// its batches come and go, and with huge pages the kernel zeroed 2 MiB for
 /// each fresh page touched (a tenth of a raw search's time in `perf`, and
@@ -26,9 +29,6 @@ fn no_huge_pages() {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }
-
-use interleave::report::{render_json, render_text, render_trace};
-use interleave::{Engine, Limits, LoomOptions, Options, ShuttleMode, ShuttleOptions};
 
 #[derive(Parser)]
 #[command(name = "interleave", version, about = "Explores every interleaving of a Python multiprocessing program")]

@@ -90,26 +90,16 @@ impl Report {
     /// `line` gives the line a process stands at in the state the step was
     /// taken in.
     fn new(a: Actor, ev: Event, line: impl Fn(Pid) -> u32) -> Report {
-        let (kind, line) = match &ev {
-            Event::Uncaught { exc, line, .. } => {
-                let k = if exc.ty == interleave_machine::ir::ExcType::AssertionError {
-                    Kind::Assertion
-                } else {
-                    Kind::Crash
-                };
-                (k, Some(*line))
-            }
-            Event::LostUpdate { .. } => (
-                Kind::LostUpdate,
-                Some(match a {
-                    Actor::Proc(p) => line(p),
-                    _ => 0,
-                }),
-            ),
-            Event::Zombie { parent, .. } => (Kind::Zombie, Some(line(*parent))),
-            Event::Orphan { .. } => (Kind::Orphan, None),
+        let line = match &ev {
+            Event::Uncaught { line, .. } => Some(*line),
+            Event::LostUpdate { .. } => Some(match a {
+                Actor::Proc(p) => line(p),
+                _ => 0,
+            }),
+            Event::Zombie { parent, .. } => Some(line(*parent)),
+            Event::Orphan { .. } => None,
         };
-        Report { ev, kind, line }
+        Report { kind: Kind::of(&ev), ev, line }
     }
 
     fn all(m: &Machine<'_>, s: &State, a: Actor, events: Vec<Event>) -> Vec<Report> {
@@ -628,7 +618,7 @@ impl Search<'_, '_> {
             Event::LostUpdate { loc, .. } => Detail::Loc(std::mem::discriminant(loc)),
             _ => Detail::None,
         };
-        if !self.noted.insert((kind, line, detail)) || self.kind_full(kind) {
+        if !self.noted.insert((kind, line, detail)) {
             return;
         }
         let key = dedup_key(kind, Some(&ev), line.as_slice());

@@ -246,8 +246,12 @@ impl Keyer {
     /// enough to take the steps it has taken before (see
     /// [`Keyer::replay_numbers`]) without making the state.
     pub fn numbers(&self, u: &Unexpanded) -> Numbers {
-        let procs = if self.wide { u.0[4..].to_vec() } else { self.tables.proc_lists.numbers_of(u.0[4]) };
-        Numbers { key: u.0.clone(), procs }
+        if self.wide {
+            return Numbers { key: u.0.clone(), list: None };
+        }
+        let mut key: Key = SmallVec::from_slice(&u.0[..4]);
+        key.extend(self.tables.proc_lists.numbers_of(u.0[4]));
+        Numbers { key, list: Some(u.0[4]) }
     }
 
     /// The actors that can move in stored state `u`, `None` when it has
@@ -267,7 +271,7 @@ impl Keyer {
     /// What `a`'s step from the state numbered `n` reads.
     pub fn numbers_step_key(&self, n: &Numbers, a: Actor) -> StepKey {
         let proc = match a {
-            Actor::Proc(p) | Actor::Signal(p) => n.procs[p as usize],
+            Actor::Proc(p) | Actor::Signal(p) => n.procs()[p as usize],
             Actor::Feeder(..) => u32::MAX,
         };
         StepKey { actor: a, proc, world: [n.key[0], n.key[2], n.key[3]] }
@@ -275,7 +279,7 @@ impl Keyer {
 
     /// The line process `p` of the state numbered `n` stands at.
     pub fn line(&self, m: &Machine<'_>, n: &Numbers, p: Pid) -> u32 {
-        self.tables.procs.with(n.procs[p as usize], |(x, _)| m.proc_line(x))
+        self.tables.procs.with(n.procs()[p as usize], |(x, _)| m.proc_line(x))
     }
 
     /// The state a step that did `d` makes from the state numbered `n`
@@ -286,7 +290,7 @@ impl Keyer {
         let from = n.key[1];
         let (track, events) = t.track_after(from, || t.track.get(from), d);
         let [files, objects, metas] = d.world;
-        if self.wide {
+        let Some(list) = n.list else {
             let mut key = n.key.clone();
             key[..4].copy_from_slice(&[files, track, objects, metas]);
             if let Actor::Proc(p) | Actor::Signal(p) = k.actor {
@@ -294,11 +298,11 @@ impl Keyer {
                 key.extend_from_slice(d.spawned());
             }
             return (Stored::Key(key), events);
-        }
+        };
         // a narrow key (the search takes steps by number over wide ones)
-        let procs = match self.moved_procs(|| n.procs.clone(), k, d) {
+        let procs = match self.moved_procs(|| n.procs().to_vec(), k, d) {
             Some(ids) => t.proc_lists.intern_numbers(&t.procs, &ids),
-            None => n.key[4],
+            None => list,
         };
         (Stored::Key(SmallVec::from_slice(&[files, track, objects, metas, procs])), events)
     }
@@ -319,10 +323,17 @@ impl Keyer {
     }
 }
 
-/// A stored state by number (see [`Keyer::numbers`]).
+/// A stored state by number (see [`Keyer::numbers`]): its key with each
+/// process's number, and, for a narrow key, the number of their list.
 pub struct Numbers {
     key: Key,
-    procs: Vec<u32>,
+    list: Option<u32>,
+}
+
+impl Numbers {
+    fn procs(&self) -> &[u32] {
+        &self.key[4..]
+    }
 }
 
 /// What a step reads, by number: the actor, the private part of the
@@ -624,7 +635,7 @@ impl<K, V> Default for Memo<K, V> {
 }
 
 impl<K: Hash + Eq, V: Clone> Memo<K, V> {
-    fn hash(k: &K) -> (u64, usize) {
+    fn hash<Q: Hash + ?Sized>(k: &Q) -> (u64, usize) {
         let h = FxBuildHasher.hash_one(k);
         (h, (h >> 48) as usize % SHARDS)
     }
@@ -640,9 +651,9 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         Q: Hash + Eq + ?Sized,
         K: Borrow<Q> + for<'q> From<&'q Q>,
     {
-        let h = FxBuildHasher.hash_one(k);
-        let mut table = lock(&self.shards[(h >> 48) as usize % SHARDS]);
-        match table.entry(h, |(x, _)| x.borrow() == k, |(x, _)| Self::hash(x).0) {
+        let (hash, shard) = Self::hash(k);
+        let mut table = lock(&self.shards[shard]);
+        match table.entry(hash, |(x, _)| x.borrow() == k, |(x, _)| Self::hash(x).0) {
             Entry::Occupied(e) => e.get().1.clone(),
             Entry::Vacant(e) => e.insert((K::from(k), make())).get().1.clone(),
         }

@@ -22,6 +22,17 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of finding an event shows.
+    pub fn of(ev: &Event) -> Kind {
+        match ev {
+            Event::Uncaught { exc, .. } if exc.ty == crate::ir::ExcType::AssertionError => Kind::Assertion,
+            Event::Uncaught { .. } => Kind::Crash,
+            Event::LostUpdate { .. } => Kind::LostUpdate,
+            Event::Zombie { .. } => Kind::Zombie,
+            Event::Orphan { .. } => Kind::Orphan,
+        }
+    }
+
     pub const ALL: [Kind; 7] =
         [Kind::Deadlock, Kind::Hang, Kind::Assertion, Kind::Crash, Kind::LostUpdate, Kind::Zombie, Kind::Orphan];
 
@@ -189,10 +200,7 @@ impl Machine<'_> {
     pub fn event_finding(&self, r: &Replayed, ev: &Event, token: String) -> Finding {
         let step = r.steps.len().saturating_sub(1);
         let (kind, message) = match ev {
-            Event::Uncaught { pid, exc, line } => {
-                let kind = if exc.ty == crate::ir::ExcType::AssertionError { Kind::Assertion } else { Kind::Crash };
-                (kind, self.crash_message(&r.state, *pid, exc, *line))
-            }
+            Event::Uncaught { pid, exc, line } => (Kind::of(ev), self.crash_message(&r.state, *pid, exc, *line)),
             Event::LostUpdate { loc, writer } => (Kind::LostUpdate, self.lost_update_message(r, step, loc, *writer)),
             Event::Zombie { child, parent } => (
                 Kind::Zombie,

@@ -68,13 +68,7 @@ impl Collector {
 
     /// A finding shown by the last step of `log`.
     pub fn event(&mut self, m: &Machine<'_>, log: &[Actor], ev: Event) {
-        let kind = match &ev {
-            Event::Uncaught { exc, .. } if exc.ty == interleave_machine::ir::ExcType::AssertionError => Kind::Assertion,
-            Event::Uncaught { .. } => Kind::Crash,
-            Event::LostUpdate { .. } => Kind::LostUpdate,
-            Event::Zombie { .. } => Kind::Zombie,
-            Event::Orphan { .. } => Kind::Orphan,
-        };
+        let kind = Kind::of(&ev);
         let key = dedup_key(kind, Some(&ev), &[]);
         if self.known(&key) {
             return;
