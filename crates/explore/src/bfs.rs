@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::store::{Keyer, StepDone, StepKey, Store, Stored, Unexpanded};
+use crate::store::{Keyer, Recall, StepDone, StepKey, Store, Stored, Unexpanded};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use interleave_machine::finding::{dedup_key, Finding, Kind};
 use interleave_machine::interp::{Ctx, Event};
+use interleave_machine::reads::recording;
 use interleave_machine::system::{token, Actor, Applied, Outcome, State};
 use interleave_machine::value::Pid;
 use interleave_machine::{Machine, ModelError};
@@ -371,20 +372,28 @@ impl<'a> Steps<'a, '_> {
     /// numbers of the state it makes, and the state itself is never made;
     /// `u` itself is made only if one of its steps must run.
     fn stored_successors(self, c: &Keyer, u: &Unexpanded) -> Result<Expansion<Stored>, ModelError> {
-        let Some(actors) = c.actors(self.m, u) else { return Ok(Expansion::Finished) };
         let n = c.numbers(u);
+        let Some(actors) = c.actors(self.m, &n) else { return Ok(Expansion::Finished) };
         let mut state = None;
         let mut moves = vec![];
         for &actor in actors.iter() {
-            let k = c.numbers_step_key(&n, actor);
-            let (to, events) = match c.recalled(&k) {
-                Some(None) => continue,
-                Some(Some(done)) => c.replay_numbers(&n, &k, &done),
-                None => match self.run(state.get_or_insert_with(|| c.load(u)), actor, Some((c, k)))? {
-                    None => continue,
-                    Some((t, ctx)) => (c.stored(t), ctx.events),
-                },
+            let done = match c.recall(&n, actor) {
+                Recall::Blocked => continue,
+                Recall::Done(done) => done,
+                Recall::Unknown => {
+                    let s: &State = state.get_or_insert_with(|| c.load(u));
+                    let mut t = s.clone();
+                    let mut ctx = Ctx::keeping_track_ops();
+                    let (applied, read) = recording(|| self.m.apply(&mut t, actor, &mut ctx));
+                    let moved = applied? == Applied::Progress;
+                    let ops = ctx.track_ops.take().unwrap_or_default();
+                    match c.learn(&n, actor, read, moved.then_some((&t, &ctx.events[..], ops))) {
+                        None => continue,
+                        Some(done) => done,
+                    }
+                }
             };
+            let (to, events) = c.replay_numbers(&n, actor, &done);
             let events = events.into_iter().map(|ev| Report::new(actor, ev, |p| c.line(self.m, &n, p))).collect();
             moves.push(Move { actor, chain: vec![], canonical_chain: false, to, events });
         }

@@ -7,7 +7,8 @@
 //! each list of parts (a state's objects, entries, processes: lists of
 //! numbers), and the files and the lost-update bookkeeping; a state is
 //! stored as five numbers, or, with wide keys (see [`Store::new`]), as
-//! four and one per process. A step changes one or two parts, so most
+//! three (files, bookkeeping, and objects and process table together) and
+//! one per process. A step changes one or two parts, so most
 //! parts and lists are shared by many states and stored once; comparing
 //! two states compares their numbers. A part or list a step did not change
 //! carries its number (see [`Shared::interned`]), so only what a step made
@@ -20,10 +21,14 @@
 //! one content for the whole search, whatever thread gave it, so which
 //! states are equal, and so every result, does not depend on the threads.
 //!
-//! **Remembered steps**: the numbers also name what a step reads (see
-//! [`StepKey`]), so what a step did is kept, by number, in a table beside
-//! the others and recalled instead of running the step again; a search
-//! without reductions then works on numbers alone (see
+//! **Remembered steps**: the numbers also name what a step reads, so what
+//! a step did is kept, by number, in a table beside the others and
+//! recalled instead of running the step again. Over narrow keys a step is
+//! kept by the whole world (see [`StepKey`]); over wide ones, which the
+//! search without reductions uses, by the parts of the world it read, found
+//! as it runs (see [`ReadSteps`]), and as changes to them (see [`Delta`]),
+//! so that one step recalled serves every state that agrees on what it
+//! read; that search then works on numbers alone (see
 //! [`Keyer::replay_numbers`]).
 //!
 //! **Hash compaction** keeps a 128-bit fingerprint per state instead of
@@ -45,14 +50,16 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use smallvec::SmallVec;
 
 use interleave_machine::interp::{Event, Machine, Proc};
+use interleave_machine::reads::Reads;
 use interleave_machine::shared_ptr::{Parts, Shared};
 use interleave_machine::system::{Actor, State};
 use interleave_machine::value::Pid;
 use interleave_machine::world::{redo_track, File, LocTrack, Object, ProcMeta, TrackOp, World};
 
-/// A state's key: the numbers of its files, lost-update bookkeeping,
-/// objects and process-table entries, then of its processes: of their list
-/// (narrow keys) or of each one (wide keys, see [`Store::new`]).
+/// A state's key: the numbers of its files and lost-update bookkeeping;
+/// then of its objects' list, its process-table entries' list and its
+/// processes' list (narrow keys), or of its objects and entries together
+/// and of each process (wide keys, see [`Store::new`]).
 pub type Key = SmallVec<[u32; 12]>;
 
 /// A state ready to be stored, made on the thread that made the state.
@@ -175,8 +182,8 @@ impl Keyer {
         };
         let world = [
             s.world.files.interned(t.files.tag)?,
-            s.world.objects.interned(t.object_lists.tag)?,
-            s.world.procs.interned(t.meta_lists.tag)?,
+            s.world.objects.untracked().interned(t.object_lists.tag)?,
+            s.world.procs.untracked().interned(t.meta_lists.tag)?,
         ];
         Some(StepKey { actor: a, proc, world })
     }
@@ -201,13 +208,12 @@ impl Keyer {
                 ),
                 Actor::Feeder(..) => (u32::MAX, vec![]),
             };
-            // the lost updates are made again from the bookkeeping
-            let others: Vec<Event> =
-                events.iter().filter(|e| !matches!(e, Event::LostUpdate { .. })).cloned().collect();
-            let more = (!spawned.is_empty() || !others.is_empty()).then(|| Box::new((spawned, others)));
-            let ops: Box<[TrackOp]> = ops.into();
-            let number = if ops.is_empty() { 0 } else { t.ops.number(&ops) };
-            Arc::new(StepDone { proc, world: t.world_key(&s.world), ops: (number, ops), more })
+            Arc::new(StepDone {
+                proc,
+                world: t.world_key(&s.world),
+                ops: t.ops_numbered(ops),
+                more: Tables::more(spawned, events),
+            })
         });
         t.steps.insert(k, done);
     }
@@ -221,90 +227,16 @@ impl Keyer {
         };
         let w = &s.world;
         let from = t.track.intern(&w.track);
-        let (track, events) = t.track_after(from, || w.track.clone(), d);
+        let (track, events) = t.track_after(from, || w.track.clone(), &d.ops, d.others());
         // a part the step did not change is the parent's own
         let [files, objects, metas] = d.world;
         let world = World {
             files: if files == k.world[0] { w.files.clone() } else { t.files.get(files) },
             track: if track == from { w.track.clone() } else { t.track.get(track) },
-            objects: if objects == k.world[1] { w.objects.clone() } else { t.object_lists.get(objects) },
-            procs: if metas == k.world[2] { w.procs.clone() } else { t.meta_lists.get(metas) },
+            objects: if objects == k.world[1] { w.objects.clone() } else { t.object_lists.get(objects).into() },
+            procs: if metas == k.world[2] { w.procs.clone() } else { t.meta_lists.get(metas).into() },
         };
         (State { world, procs }, events)
-    }
-
-    /// The numbers of a state's processes.
-    fn proc_numbers(&self, s: &State) -> Vec<u32> {
-        let t = &*self.tables;
-        match s.procs.interned(t.proc_lists.tag) {
-            Some(list) => t.proc_lists.numbers_of(list),
-            None => s.procs.iter().map(|x| t.procs.intern(x)).collect(),
-        }
-    }
-
-    /// A stored state by number: its key and its processes' numbers,
-    /// enough to take the steps it has taken before (see
-    /// [`Keyer::replay_numbers`]) without making the state.
-    pub fn numbers(&self, u: &Unexpanded) -> Numbers {
-        if self.wide {
-            return Numbers { key: u.0.clone(), list: None };
-        }
-        let mut key: Key = SmallVec::from_slice(&u.0[..4]);
-        key.extend(self.tables.proc_lists.numbers_of(u.0[4]));
-        Numbers { key, list: Some(u.0[4]) }
-    }
-
-    /// The actors that can move in stored state `u`, `None` when it has
-    /// finished; they depend on its process table and objects only, so
-    /// they are found once for each pair of them.
-    pub fn actors(&self, m: &Machine<'_>, u: &Unexpanded) -> Option<Arc<[Actor]>> {
-        let t = &*self.tables;
-        let key = (u.0[3], u.0[2]);
-        t.actors.get(&key).unwrap_or_else(|| {
-            let w = World { procs: t.meta_lists.get(key.0), objects: t.object_lists.get(key.1), ..World::default() };
-            let actors = (!m.world_finished(&w)).then(|| m.world_actors(&w).into());
-            t.actors.insert(key, actors.clone());
-            actors
-        })
-    }
-
-    /// What `a`'s step from the state numbered `n` reads.
-    pub fn numbers_step_key(&self, n: &Numbers, a: Actor) -> StepKey {
-        let proc = match a {
-            Actor::Proc(p) | Actor::Signal(p) => n.procs()[p as usize],
-            Actor::Feeder(..) => u32::MAX,
-        };
-        StepKey { actor: a, proc, world: [n.key[0], n.key[2], n.key[3]] }
-    }
-
-    /// The line process `p` of the state numbered `n` stands at.
-    pub fn line(&self, m: &Machine<'_>, n: &Numbers, p: Pid) -> u32 {
-        self.tables.procs.with(n.procs()[p as usize], |(x, _)| m.proc_line(x))
-    }
-
-    /// The state a step that did `d` makes from the state numbered `n`
-    /// (which read `k`), ready to store, without making the state: its
-    /// numbers.
-    pub fn replay_numbers(&self, n: &Numbers, k: &StepKey, d: &StepDone) -> (Stored, Vec<Event>) {
-        let t = &*self.tables;
-        let from = n.key[1];
-        let (track, events) = t.track_after(from, || t.track.get(from), d);
-        let [files, objects, metas] = d.world;
-        let Some(list) = n.list else {
-            let mut key = n.key.clone();
-            key[..4].copy_from_slice(&[files, track, objects, metas]);
-            if let Actor::Proc(p) | Actor::Signal(p) = k.actor {
-                key[4 + p as usize] = d.proc;
-                key.extend_from_slice(d.spawned());
-            }
-            return (Stored::Key(key), events);
-        };
-        // a narrow key (the search takes steps by number over wide ones)
-        let procs = match self.moved_procs(|| n.procs().to_vec(), k, d) {
-            Some(ids) => t.proc_lists.intern_numbers(&t.procs, &ids),
-            None => list,
-        };
-        (Stored::Key(SmallVec::from_slice(&[files, track, objects, metas, procs])), events)
     }
 
     /// The numbers of the processes after a step that did `d` from a state
@@ -321,18 +253,390 @@ impl Keyer {
             _ => None,
         }
     }
+
+    /// The numbers of a state's processes.
+    fn proc_numbers(&self, s: &State) -> Vec<u32> {
+        let t = &*self.tables;
+        match s.procs.interned(t.proc_lists.tag) {
+            Some(list) => t.proc_lists.numbers_of(list),
+            None => s.procs.iter().map(|x| t.procs.intern(x)).collect(),
+        }
+    }
+
+    /// A stored state by number (with a wide key): enough to take the
+    /// steps it has taken before (see [`Keyer::replay_numbers`]) without
+    /// making the state.
+    pub fn numbers<'u>(&self, u: &'u Unexpanded) -> Numbers<'u> {
+        assert!(self.wide, "states are taken by number over wide keys only");
+        Numbers::new(&self.tables, &u.0)
+    }
+
+    /// The actors that can move in the state numbered `n`, `None` when it
+    /// has finished; they depend on its objects and process table only, so
+    /// they are found once for each content of those.
+    pub fn actors(&self, m: &Machine<'_>, n: &Numbers<'_>) -> Option<Arc<[Actor]>> {
+        let t = &*self.tables;
+        let world = n.key[2];
+        t.actors.get(&world).unwrap_or_else(|| {
+            let w = World {
+                procs: t.parts(&t.metas, n.metas()).into(),
+                objects: t.parts(&t.objects, n.objects()).into(),
+                ..World::default()
+            };
+            let actors = (!m.world_finished(&w)).then(|| m.world_actors(&w).into());
+            t.actors.insert(world, actors.clone());
+            actors
+        })
+    }
+
+    /// The line process `p` of the state numbered `n` stands at.
+    pub fn line(&self, m: &Machine<'_>, n: &Numbers<'_>, p: Pid) -> u32 {
+        self.tables.procs.with(n.procs()[p as usize], |(x, _)| m.proc_line(x))
+    }
+
+    /// What `a`'s step from the state numbered `n` did before, found by
+    /// the numbers of what it may read (see [`ReadSteps`]).
+    pub fn recall(&self, n: &Numbers<'_>, a: Actor) -> Recall {
+        self.tables.read_steps.recall((a, n.proc_of(a)), |r| read_numbers(n, r))
+    }
+
+    /// Remembers what `a`'s step from the state numbered `n` did, run
+    /// after [`Keyer::recall`] gave `Unknown`: it read `read`, and `after`
+    /// is the state it made, what it reported and its changes to the
+    /// lost-update bookkeeping, or `None` when it was blocked. Gives what it
+    /// did, by number.
+    pub fn learn(
+        &self,
+        n: &Numbers<'_>,
+        a: Actor,
+        read: Reads,
+        after: Option<(&State, &[Event], Vec<TrackOp>)>,
+    ) -> Option<Arc<Delta>> {
+        let t = &*self.tables;
+        let done = after.map(|(s, events, ops)| Arc::new(t.delta(n, a, s, events, ops)));
+        t.read_steps.learn((a, n.proc_of(a)), read, |r| read_numbers(n, r), done.clone());
+        done
+    }
+
+    /// The state a step that did `d` makes from the state numbered `n`,
+    /// ready to store, without making the state: its numbers, and the
+    /// step's events.
+    pub fn replay_numbers(&self, n: &Numbers<'_>, a: Actor, d: &Delta) -> (Stored, Vec<Event>) {
+        let t = &*self.tables;
+        let from = n.key[1];
+        let (track, events) = t.track_after(from, || t.track.get(from), &d.ops, d.others());
+        let world = match d.world {
+            None => n.key[2],
+            Some(number) => {
+                t.read_steps.world_step((n.key[2], number), |k| t.world_steps.get(k)).unwrap_or_else(|| {
+                    let mut parts: SmallVec<[u32; 24]> = SmallVec::from_slice(&n.world[..1 + n.objects]);
+                    // changed parts take their new numbers, added ones come last
+                    let put = |parts: &mut SmallVec<[u32; 24]>, start: usize, changes: &[(u32, u32)]| {
+                        for &(i, x) in changes {
+                            match parts.get_mut(start + i as usize) {
+                                Some(slot) => *slot = x,
+                                None => parts.push(x),
+                            }
+                        }
+                    };
+                    put(&mut parts, 1, &d.objects);
+                    parts[0] = (parts.len() - 1) as u32;
+                    let start = parts.len();
+                    parts.extend_from_slice(n.metas());
+                    put(&mut parts, start, &d.metas);
+                    let to = t.intern_world(&parts);
+                    t.world_steps.insert((n.key[2], number), to);
+                    to
+                })
+            }
+        };
+        let spawned = d.spawned();
+        let mut key: Key = SmallVec::from_slice(&[d.files.unwrap_or(n.key[0]), track, world]);
+        key.extend_from_slice(n.procs());
+        if let Actor::Proc(p) | Actor::Signal(p) = a {
+            key[3 + p as usize] = d.proc;
+            key.extend_from_slice(spawned);
+        }
+        (Stored::Key(key), events)
+    }
 }
 
-/// A stored state by number (see [`Keyer::numbers`]): its key with each
-/// process's number, and, for a narrow key, the number of their list.
-pub struct Numbers {
-    key: Key,
-    list: Option<u32>,
+/// A stored state by number, from its wide key (files, bookkeeping, the
+/// objects and process table as one number, then each process's number)
+/// and the parts of its world: the number of objects, each object's
+/// number, each process-table entry's.
+pub struct Numbers<'u> {
+    key: &'u [u32],
+    world: Arc<[u32]>,
+    objects: usize,
 }
 
-impl Numbers {
-    fn procs(&self) -> &[u32] {
-        &self.key[4..]
+impl<'u> Numbers<'u> {
+    fn new(t: &Tables, key: &'u [u32]) -> Numbers<'u> {
+        let world = t.read_steps.world(key[2], |w| t.worlds.with(w, |(_, parts)| parts.clone()));
+        Numbers { key, objects: world[0] as usize, world }
+    }
+
+    fn objects(&self) -> &[u32] {
+        &self.world[1..1 + self.objects]
+    }
+
+    fn metas(&self) -> &[u32] {
+        &self.world[1 + self.objects..]
+    }
+
+    fn procs(&self) -> &'u [u32] {
+        &self.key[3..]
+    }
+
+    /// The number of the objects and process table.
+    pub fn world(&self) -> u32 {
+        self.key[2]
+    }
+
+    /// The number of the lost-update bookkeeping.
+    pub fn track(&self) -> u32 {
+        self.key[1]
+    }
+
+    /// The number of the private part of the process `a` moves
+    /// (`u32::MAX` for a feeder, which moves none).
+    pub fn proc_of(&self, a: Actor) -> u32 {
+        match a {
+            Actor::Proc(p) | Actor::Signal(p) => self.procs()[p as usize],
+            Actor::Feeder(..) => u32::MAX,
+        }
+    }
+}
+
+/// What [`Keyer::recall`] knows of a step.
+pub enum Recall {
+    Blocked,
+    Done(Arc<Delta>),
+    /// Not known: run it, then [`Keyer::learn`] what it did.
+    Unknown,
+}
+
+/// The numbers of the parts `reads` names in the state numbered `n`: the
+/// files, the counts, the objects and process-table entries (`u32::MAX`
+/// for one the state does not have, such as an object not made yet).
+fn read_numbers(n: &Numbers<'_>, reads: Reads) -> Values {
+    let mut out = SmallVec::new();
+    if reads.has(Reads::FILES) {
+        out.push(n.key[0]);
+    }
+    let mut some = |all: bool, count: bool, mut bits: u128, parts: &[u32]| {
+        if all || count {
+            out.push(parts.len() as u32);
+        }
+        if all {
+            out.extend_from_slice(parts);
+            return;
+        }
+        while bits != 0 {
+            out.push(parts.get(bits.trailing_zeros() as usize).copied().unwrap_or(u32::MAX));
+            bits &= bits - 1;
+        }
+    };
+    some(reads.has(Reads::ALL_OBJECTS), reads.has(Reads::OBJECT_COUNT), reads.objects, n.objects());
+    some(reads.has(Reads::ALL_METAS), reads.has(Reads::META_COUNT), reads.metas as u128, n.metas());
+    out
+}
+
+/// The numbers of the parts a step may read (see [`read_numbers`]).
+type Values = SmallVec<[u32; 8]>;
+
+/// Steps done so far by number, by what they read (LTSmin's read sets,
+/// found as each step runs: see [`interleave_machine::reads`]). For each
+/// actor and private part of the moving process (a step's *origin*), the
+/// parts of the world its steps from there have read so far (its shape);
+/// each step is kept by its origin, the shape it was kept under and the
+/// numbers of the shape's parts in the state it was taken from. A step
+/// depends on nothing else but the lost-update bookkeeping, whose changes
+/// are kept and made again (see [`StepKey`]), so a step from a state that
+/// agrees on a shape's parts with one kept under that shape does what it
+/// did. Each thread keeps a copy of the shapes it used: a copy older than
+/// the shared one only finds fewer steps.
+struct ReadSteps {
+    /// The shape of each origin.
+    shapes: Memo<(Actor, u32), Reads>,
+    done: Memo<ReadKey, Option<Arc<Delta>>>,
+    /// Names these tables in each thread's copy of the shapes.
+    id: u64,
+}
+
+/// A step kept by [`ReadSteps`]: its origin, a shape and the numbers of its
+/// parts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ReadKey {
+    from: (Actor, u32),
+    shape: Reads,
+    values: Values,
+}
+
+/// Numbers the tables of [`ReadSteps`] for the threads' copies of shapes.
+static NEXT_READ_STEPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+thread_local! {
+    /// This thread's copy of what it used of one [`ReadSteps`] (by its id).
+    static MINE: std::cell::RefCell<Mine> = std::cell::RefCell::new(Mine::default());
+}
+
+/// A thread's copy of what it used of the tables of one store (see
+/// [`ReadSteps`], [`Tables::world_steps`], [`Tables::worlds`] and
+/// [`Tables::track_steps`]): found here, a step costs no lock and touches no
+/// memory another thread writes (what is shared is copied for the thread,
+/// so even its count of references is the thread's own).
+#[derive(Default)]
+struct Mine {
+    id: u64,
+    origins: FxHashMap<(Actor, u32), Origin>,
+    world_steps: FxHashMap<(u32, u32), u32>,
+    worlds: FxHashMap<u32, Arc<[u32]>>,
+    track_steps: FxHashMap<(u32, u32), TrackDone>,
+    /// Steps kept in `origins`.
+    steps: usize,
+}
+
+/// A thread's copy of the steps from one origin: their shape, and each by
+/// the numbers of its parts.
+#[derive(Default)]
+struct Origin {
+    shape: Reads,
+    done: FxHashMap<Values, Option<Arc<Delta>>>,
+}
+
+impl Mine {
+    /// Steps a thread keeps a copy of, at most (then it starts again).
+    const MAX_STEPS: usize = 1 << 20;
+
+    /// `f` on this thread's copy for the store of tables `id`.
+    fn with<R>(id: u64, f: impl FnOnce(&mut Mine) -> R) -> R {
+        MINE.with(|c| {
+            let mine = &mut *c.borrow_mut();
+            if mine.id != id {
+                *mine = Mine { id, ..Mine::default() };
+            }
+            f(mine)
+        })
+    }
+}
+
+impl Default for ReadSteps {
+    fn default() -> ReadSteps {
+        let id = NEXT_READ_STEPS.fetch_add(1, Ordering::Relaxed);
+        ReadSteps { shapes: Memo::default(), done: Memo::default(), id }
+    }
+}
+
+impl ReadSteps {
+    /// What the step from `from` did from a state whose numbers for a shape
+    /// `values` gives: this thread's copy, or the shared one.
+    fn recall(&self, from: (Actor, u32), values: impl Fn(Reads) -> Values) -> Recall {
+        Mine::with(self.id, |mine| {
+            let origin = match mine.origins.get_mut(&from) {
+                Some(o) => o,
+                None => {
+                    // an origin not seen yet is looked up again next time
+                    let Some(shape) = self.shapes.get(&from) else { return Recall::Unknown };
+                    mine.origins.entry(from).or_insert(Origin { shape, done: FxHashMap::default() })
+                }
+            };
+            let v = values(origin.shape);
+            let done = match origin.done.get(&v) {
+                Some(d) => d.clone(),
+                None => {
+                    let key = ReadKey { from, shape: origin.shape, values: v };
+                    let Some(d) = self.done.get(&key) else { return Recall::Unknown };
+                    let d = d.map(|d| Arc::new(Delta::clone(&d)));
+                    origin.done.insert(key.values, d.clone());
+                    mine.steps += 1;
+                    if mine.steps >= Mine::MAX_STEPS {
+                        mine.origins.clear();
+                        mine.steps = 0;
+                    }
+                    d
+                }
+            };
+            match done {
+                None => Recall::Blocked,
+                Some(d) => Recall::Done(d),
+            }
+        })
+    }
+
+    /// The objects and process table after changes (see
+    /// [`Tables::world_steps`]): this thread's copy, or what `shared` finds.
+    fn world_step(&self, k: (u32, u32), shared: impl FnOnce(&(u32, u32)) -> Option<u32>) -> Option<u32> {
+        Mine::with(self.id, |mine| {
+            if let Some(w) = mine.world_steps.get(&k) {
+                return Some(*w);
+            }
+            let w = shared(&k)?;
+            mine.world_steps.insert(k, w);
+            Some(w)
+        })
+    }
+
+    /// The parts of the objects and process table numbered `w` (see
+    /// [`Tables::worlds`]): this thread's copy, or what `shared` gives.
+    fn world(&self, w: u32, shared: impl FnOnce(u32) -> Box<[u32]>) -> Arc<[u32]> {
+        Mine::with(self.id, |mine| mine.worlds.entry(w).or_insert_with(|| shared(w).into()).clone())
+    }
+
+    /// The bookkeeping after changes (see [`Tables::track_steps`]): this
+    /// thread's copy, or a copy of what `shared` finds.
+    fn track_step(&self, k: (u32, u32), shared: impl FnOnce(&(u32, u32)) -> Option<TrackDone>) -> Option<TrackDone> {
+        Mine::with(self.id, |mine| {
+            if let Some(d) = mine.track_steps.get(&k) {
+                return Some(d.clone());
+            }
+            let (to, lost) = shared(&k)?;
+            let d = (to, lost.map(|e| Arc::from(e.to_vec())));
+            mine.track_steps.insert(k, d.clone());
+            Some(d)
+        })
+    }
+
+    /// Keeps what the step from `from` did (`None`: it was blocked), from a
+    /// state whose numbers for a shape `values` gives, where it read `read`.
+    fn learn(&self, from: (Actor, u32), read: Reads, values: impl FnOnce(Reads) -> Values, done: Option<Arc<Delta>>) {
+        let shape = self.shapes.update(from, |old| old.unwrap_or_default().union(read));
+        Mine::with(self.id, |mine| {
+            let origin = mine.origins.entry(from).or_default();
+            if origin.shape != shape {
+                mine.steps -= origin.done.len();
+                *origin = Origin { shape, done: FxHashMap::default() };
+            }
+        });
+        self.done.insert(ReadKey { from, shape, values: values(shape) }, done);
+    }
+}
+
+/// What a step did, by number, as changes: the moving process's new
+/// private part, the files when it changed them, the objects and
+/// process-table entries it changed or added (index and number, in index
+/// order; numbered, when there are any, to name them in
+/// [`Tables::world_steps`]), its changes to the lost-update bookkeeping, and (rarely) the
+/// processes it started and what it reported besides lost updates.
+#[derive(Clone, Debug)]
+pub struct Delta {
+    proc: u32,
+    files: Option<u32>,
+    world: Option<u32>,
+    objects: SmallVec<[(u32, u32); 2]>,
+    metas: SmallVec<[(u32, u32); 2]>,
+    ops: (u32, Box<[TrackOp]>),
+    more: Option<Box<(Vec<u32>, Vec<Event>)>>,
+}
+
+impl Delta {
+    fn spawned(&self) -> &[u32] {
+        self.more.as_deref().map_or(&[][..], |(p, _)| &p[..])
+    }
+
+    fn others(&self) -> &[Event] {
+        self.more.as_deref().map_or(&[][..], |(_, e)| &e[..])
     }
 }
 
@@ -381,9 +685,11 @@ impl Store {
     /// hold each process's number instead of their list's: a step that
     /// changes one process then changes one number of the key, where a
     /// narrow key needs the number of the new list (a lookup per step, and
-    /// a new list interned for most new states). Narrow keys are smaller
-    /// and faster to make from a whole state, which is what the reductions
-    /// give.
+    /// a new list interned for most new states); their objects and
+    /// process-table entries are numbered together, by each part's number,
+    /// so a step recalled by what it read (see [`Keyer::recall`]) can be
+    /// made on them by number. Narrow keys are smaller and faster to make
+    /// from a whole state, which is what the reductions give.
     pub fn new(compact: bool, wide: bool) -> Store {
         let kind = if compact {
             Kind::Compact { seen: FxHashMap::default(), queue: VecDeque::new(), base: 0 }
@@ -640,9 +946,28 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         (h, (h >> 48) as usize % SHARDS)
     }
 
-    fn get(&self, k: &K) -> Option<V> {
+    fn get<Q>(&self, k: &Q) -> Option<V>
+    where
+        Q: Hash + Eq + ?Sized,
+        K: Borrow<Q>,
+    {
         let (hash, shard) = Self::hash(k);
-        lock(&self.shards[shard]).find(hash, |(x, _)| x == k).map(|(_, v)| v.clone())
+        lock(&self.shards[shard]).find(hash, |(x, _)| x.borrow() == k).map(|(_, v)| v.clone())
+    }
+
+    /// Sets the result for `k` to what `f` makes of the one kept (if any),
+    /// and gives it.
+    fn update(&self, k: K, f: impl FnOnce(Option<V>) -> V) -> V {
+        let (hash, shard) = Self::hash(&k);
+        let mut table = lock(&self.shards[shard]);
+        match table.entry(hash, |(x, _)| *x == k, |(x, _)| Self::hash(x).0) {
+            Entry::Occupied(mut e) => {
+                let v = &mut e.get_mut().1;
+                *v = f(Some(v.clone()));
+                v.clone()
+            }
+            Entry::Vacant(e) => e.insert((k, f(None))).get().1.clone(),
+        }
     }
 
     /// The result for `k`, found or made by `make` (and kept).
@@ -707,22 +1032,114 @@ struct Tables {
     /// bookkeeping (by its number), and the step's events when it lost an
     /// update (all of them, in order).
     track_steps: Memo<(u32, u32), TrackDone>,
-    /// The actors that can move, by the numbers of the process table and
-    /// the objects (see [`Keyer::actors`]).
-    actors: Memo<(u32, u32), Option<Arc<[Actor]>>>,
+    /// The objects and process tables of wide keys, by the numbers of
+    /// their parts: the number of objects, each object's number, each
+    /// entry's.
+    worlds: Numbered<(), Box<[u32]>>,
+    /// The actors that can move, by the number of the objects and process
+    /// table (see [`Keyer::actors`]).
+    actors: Memo<u32, Option<Arc<[Actor]>>>,
+    /// The objects and process table after a step's changes to them (by
+    /// their number, see [`Delta`]) are made on those numbered so.
+    world_steps: Memo<(u32, u32), u32>,
+    /// The next number for a step's changes to the objects and process
+    /// table.
+    next_delta: AtomicU32,
+    /// Steps done so far by number, by what they read.
+    read_steps: ReadSteps,
 }
 
 impl Tables {
     /// A state's key (see [`Key`]).
     fn key(&self, s: &State, wide: bool) -> Key {
-        let [files, objects, metas] = self.world_key(&s.world);
-        let mut key = SmallVec::from_slice(&[files, self.track.intern(&s.world.track), objects, metas]);
-        if wide {
-            key.extend(s.procs.iter().map(|p| self.procs.intern(p)));
-        } else {
-            key.push(self.proc_lists.intern_list(&self.procs, &s.procs));
+        let w = &s.world;
+        let track = self.track.intern(&w.track);
+        if !wide {
+            let [files, objects, metas] = self.world_key(w);
+            let procs = self.proc_lists.intern_list(&self.procs, &s.procs);
+            return SmallVec::from_slice(&[files, track, objects, metas, procs]);
         }
+        let (objects, metas) = (w.objects.untracked(), w.procs.untracked());
+        assert_eq!(metas.len(), s.procs.len(), "one process-table entry per process");
+        let mut parts: SmallVec<[u32; 24]> = SmallVec::with_capacity(1 + objects.len() + metas.len());
+        parts.push(objects.len() as u32);
+        parts.extend(objects.iter().map(|o| self.objects.intern(o)));
+        parts.extend(metas.iter().map(|m| self.metas.intern(m)));
+        let mut key = SmallVec::from_slice(&[self.files.intern(&w.files), track, self.intern_world(&parts)]);
+        key.extend(s.procs.iter().map(|p| self.procs.intern(p)));
         key
+    }
+
+    /// The number of the objects and process table whose parts are
+    /// numbered `parts` (see [`Tables::worlds`]).
+    fn intern_world(&self, parts: &[u32]) -> u32 {
+        self.worlds.number(
+            FxBuildHasher.hash_one(parts),
+            |(_, y)| **y == *parts,
+            |(_, y)| FxBuildHasher.hash_one(&y[..]),
+            || (Shared::new(()), parts.into()),
+        )
+    }
+
+    /// The list of the parts numbered `ids`.
+    fn parts<T: Hash + Clone + Eq>(&self, table: &Table<T>, ids: &[u32]) -> Parts<T> {
+        Parts::new(ids.iter().map(|&i| table.get(i)).collect())
+    }
+
+    /// What a step from the state numbered `n` did, as changes to it:
+    /// `a`'s step made `s`, reported `events` and changed the bookkeeping
+    /// by `ops`.
+    fn delta(&self, n: &Numbers<'_>, a: Actor, s: &State, events: &[Event], ops: Vec<TrackOp>) -> Delta {
+        // parts the step did not change carry their numbers
+        fn changes<T: Hash + Clone + Eq>(
+            table: &Table<T>,
+            after: &Parts<T>,
+            before: &[u32],
+        ) -> SmallVec<[(u32, u32); 2]> {
+            let mut out = SmallVec::new();
+            for (i, x) in after.iter().enumerate() {
+                let id = table.intern(x);
+                if before.get(i) != Some(&id) {
+                    out.push((i as u32, id));
+                }
+            }
+            out
+        }
+        let w = &s.world;
+        let files = self.files.intern(&w.files);
+        let (proc, spawned) = match a {
+            Actor::Proc(p) | Actor::Signal(p) => (
+                self.procs.intern(&s.procs[p as usize]),
+                s.procs[n.procs().len()..].iter().map(|x| self.procs.intern(x)).collect(),
+            ),
+            Actor::Feeder(..) => (u32::MAX, vec![]),
+        };
+        let objects = changes(&self.objects, w.objects.untracked(), n.objects());
+        let metas = changes(&self.metas, w.procs.untracked(), n.metas());
+        let world = (!objects.is_empty() || !metas.is_empty()).then(|| self.next_delta.fetch_add(1, Ordering::Relaxed));
+        Delta {
+            proc,
+            files: (files != n.key[0]).then_some(files),
+            world,
+            objects,
+            metas,
+            ops: self.ops_numbered(ops),
+            more: Self::more(spawned, events),
+        }
+    }
+
+    /// What a step keeps besides its changes (see [`StepDone`]): the
+    /// processes it started and its events but lost updates (made again
+    /// from the bookkeeping), when there are any.
+    fn more(spawned: Vec<u32>, events: &[Event]) -> Option<Box<(Vec<u32>, Vec<Event>)>> {
+        let others: Vec<Event> = events.iter().filter(|e| !matches!(e, Event::LostUpdate { .. })).cloned().collect();
+        (!spawned.is_empty() || !others.is_empty()).then(|| Box::new((spawned, others)))
+    }
+
+    /// A step's changes to the bookkeeping, with their number (0 for none).
+    fn ops_numbered(&self, ops: Vec<TrackOp>) -> (u32, Box<[TrackOp]>) {
+        let ops: Box<[TrackOp]> = ops.into();
+        (if ops.is_empty() { 0 } else { self.ops.number(&ops) }, ops)
     }
 
     /// The numbers of the world's files, objects and process-table
@@ -730,26 +1147,31 @@ impl Tables {
     fn world_key(&self, w: &World) -> [u32; 3] {
         [
             self.files.intern(&w.files),
-            self.object_lists.intern_list(&self.objects, &w.objects),
-            self.meta_lists.intern_list(&self.metas, &w.procs),
+            self.object_lists.intern_list(&self.objects, w.objects.untracked()),
+            self.meta_lists.intern_list(&self.metas, w.procs.untracked()),
         ]
     }
 
     /// The number of the bookkeeping after a step that did `d` from `s`,
     /// and the step's events.
-    fn track_after(&self, from: u32, track: impl FnOnce() -> Shared<Vec<LocTrack>>, d: &StepDone) -> (u32, Vec<Event>) {
-        let (number, ops) = &d.ops;
+    fn track_after(
+        &self,
+        from: u32,
+        track: impl FnOnce() -> Shared<Vec<LocTrack>>,
+        (number, ops): &(u32, Box<[TrackOp]>),
+        others: &[Event],
+    ) -> (u32, Vec<Event>) {
         if ops.is_empty() {
-            return (from, d.others().to_vec());
+            return (from, others.to_vec());
         }
         let key = (from, *number);
-        if let Some((to, lost)) = self.track_steps.get(&key) {
-            return (to, lost.map_or_else(|| d.others().to_vec(), |e| e.to_vec()));
+        if let Some((to, lost)) = self.read_steps.track_step(key, |k| self.track_steps.get(k)) {
+            return (to, lost.map_or_else(|| others.to_vec(), |e| e.to_vec()));
         }
         let mut track = track();
-        let events = redo_track(&mut track, ops, d.others());
+        let events = redo_track(&mut track, ops, others);
         let to = self.track.intern(&track);
-        let lost = events.len() != d.others().len();
+        let lost = events.len() != others.len();
         self.track_steps.insert(key, (to, lost.then(|| events.clone().into())));
         (to, events)
     }
@@ -757,21 +1179,27 @@ impl Tables {
     /// The state with this key, rebuilt from its parts (each list shared,
     /// not copied).
     fn state(&self, key: &[u32], wide: bool) -> State {
-        let &[files, track, objects, metas, ref procs @ ..] = key else {
-            unreachable!("a key has five numbers or more")
-        };
+        if wide {
+            let n = Numbers::new(self, key);
+            return State {
+                world: World {
+                    objects: self.parts(&self.objects, n.objects()).into(),
+                    procs: self.parts(&self.metas, n.metas()).into(),
+                    files: self.files.get(key[0]),
+                    track: self.track.get(key[1]),
+                },
+                procs: self.parts(&self.procs, n.procs()),
+            };
+        }
+        let &[files, track, objects, metas, procs] = key else { unreachable!("a narrow key has five numbers") };
         State {
             world: World {
-                objects: self.object_lists.get(objects),
-                procs: self.meta_lists.get(metas),
+                objects: self.object_lists.get(objects).into(),
+                procs: self.meta_lists.get(metas).into(),
                 files: self.files.get(files),
                 track: self.track.get(track),
             },
-            procs: if wide {
-                Parts::new(procs.iter().map(|&p| self.procs.get(p)).collect())
-            } else {
-                self.proc_lists.get(procs[0])
-            },
+            procs: self.proc_lists.get(procs),
         }
     }
 }

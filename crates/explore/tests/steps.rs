@@ -9,12 +9,13 @@ use std::path::Path;
 
 use std::collections::HashMap;
 
-use interleave_explore::store::{StepKey, Store};
+use interleave_explore::store::{Recall, StepKey, Store};
 use interleave_explore::{explore, moves, Explored, Limits};
 use interleave_machine::compile::compile;
 use interleave_machine::interp::{Ctx, Event};
+use interleave_machine::reads::recording;
 use interleave_machine::shared_ptr::Shared;
-use interleave_machine::system::Applied;
+use interleave_machine::system::{Actor, Applied};
 use interleave_machine::world::LocTrack;
 use interleave_machine::Machine;
 
@@ -26,22 +27,29 @@ fn summary(e: &Explored) -> String {
     )
 }
 
-#[test]
-fn recalled_steps_give_what_running_them_gives() {
+/// Runs `check` on each small model, with the machine without reductions.
+fn each_small_model(mut check: impl FnMut(&Path, &Machine<'_>)) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/small");
     let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
+    files.retain(|f| f.extension().is_some_and(|x| x == "py"));
     assert!(files.len() >= 30, "the small models are missing from {}", dir.display());
-    let mut recalled_somewhere = false;
-    for f in files.iter().filter(|f| f.extension().is_some_and(|x| x == "py")) {
+    for f in &files {
         let src = std::fs::read_to_string(f).unwrap();
         let program =
             interleave_lang::parse(&f.display().to_string(), &src).unwrap_or_else(|d| panic!("{}", d.render()));
         let code = compile(&program).unwrap();
-        let m = Machine::new(&program, &code).with_symmetry(false).with_por(false);
+        check(f, &Machine::new(&program, &code).with_symmetry(false).with_por(false));
+    }
+}
+
+#[test]
+fn recalled_steps_give_what_running_them_gives() {
+    let mut recalled_somewhere = false;
+    each_small_model(|f, m| {
         let run = |remember_steps: bool, threads: usize, hash_compaction: bool| {
             let limits = Limits { remember_steps, threads, hash_compaction, max_states: 200_000, ..Limits::default() };
-            explore(&m, &limits).unwrap()
+            explore(m, &limits).unwrap()
         };
         let plain = run(false, 1, false);
         assert!(plain.stats.transitions > 0, "{}", f.display());
@@ -58,7 +66,7 @@ fn recalled_steps_give_what_running_them_gives() {
             );
         }
         recalled_somewhere |= plain.stats.transitions > plain.stats.states;
-    }
+    });
     assert!(recalled_somewhere, "some model must reach states again, so that steps are recalled");
 }
 
@@ -98,20 +106,123 @@ const SRC: &str = concat!(
 /// same state and the same events. The lost-update bookkeeping is not
 /// among what a step reads, so a step first done on one bookkeeping is
 /// recalled on another, and its lost updates must follow the one it is
-/// recalled on.
+/// recalled on. Over narrow keys steps are kept by the whole world; over
+/// wide ones by what each read (see `by_number`).
 #[test]
 fn a_recalled_step_is_the_step() {
-    // with keys that name each process, and keys that name their list
-    for wide in [true, false] {
-        recalled_steps_are_the_steps(wide);
-    }
-}
-
-fn recalled_steps_are_the_steps(wide: bool) {
     let program = interleave_lang::parse("t.py", SRC).unwrap_or_else(|d| panic!("{}", d.render()));
     let code = compile(&program).unwrap();
     let m = Machine::new(&program, &code).with_symmetry(false).with_por(false);
-    let mut store = Store::new(false, wide);
+    let (recalled, elsewhere, lost_differs, started, blocked) = by_whole_world(&m);
+    assert!(
+        recalled > 100 && elsewhere > 10 && lost_differs > 0 && started > 0 && blocked > 0,
+        "recalled {recalled} (on other bookkeeping {elsewhere}, with other lost updates {lost_differs}), \
+         starts {started}, blocked {blocked}"
+    );
+    let c = by_number(&m);
+    assert!(
+        c.recalled > 100 && c.other_world > 10 && c.other_track > 10 && c.started > 0 && c.blocked > 0,
+        "by number: {c:?}"
+    );
+}
+
+/// Every step of every state of every small model, run and recalled by
+/// number (see `by_number`): what a step reads is found as it runs, so a
+/// read the world does not note would show here as a recalled step that
+/// differs from the step.
+#[test]
+fn a_step_recalled_by_what_it_read_is_the_step() {
+    let mut total = Counts::default();
+    each_small_model(|_, m| {
+        let c = by_number(m);
+        total.recalled += c.recalled;
+        total.other_world += c.other_world;
+    });
+    // most recalls come from a state with other objects or process table:
+    // what the whole-world key could not recall
+    assert!(total.recalled > 10_000 && total.other_world * 2 > total.recalled, "{total:?}");
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    recalled: usize,
+    /// Recalled in a state whose objects and process table differ from
+    /// those of every state the step was learned in.
+    other_world: usize,
+    /// Recalled on other lost-update bookkeeping than every state it was
+    /// learned in.
+    other_track: usize,
+    started: usize,
+    blocked: usize,
+}
+
+/// The search without reductions: each stored state by number, each step
+/// recalled by the numbers of what it read, or run (its reads noted) and
+/// learned; checked against running it, in every state, up to 20,000.
+fn by_number(m: &Machine<'_>) -> Counts {
+    let mut store = Store::new(false, true);
+    let keyer = store.keyer();
+    store.insert(m.initial_state().unwrap());
+    // the objects-and-process-table and bookkeeping numbers of the states
+    // each origin's steps were learned in
+    let mut learned: HashMap<(Actor, u32), Vec<(u32, u32)>> = HashMap::new();
+    let mut c = Counts::default();
+    let mut k = 0;
+    while k < store.len().min(20_000) {
+        let s = store.get(k);
+        let u = store.unexpanded(k);
+        let n = keyer.numbers(&u);
+        let by_number = keyer.actors(m, &n);
+        assert_eq!(by_number.as_deref(), (!m.finished(&s)).then(|| m.actors(&s)).as_deref(), "state {k}: actors");
+        for p in 0..s.procs.len() as u32 {
+            assert_eq!(keyer.line(m, &n, p), m.current_line(&s, p), "state {k}: the line of process {p}");
+        }
+        for a in m.actors(&s) {
+            let mut t = s.clone();
+            let mut ctx = Ctx::keeping_track_ops();
+            let (applied, read) = recording(|| m.apply(&mut t, a, &mut ctx));
+            let moved = applied.unwrap() == Applied::Progress;
+            let ops = ctx.track_ops.take().unwrap();
+            let from = (a, n.proc_of(a));
+            let done = match keyer.recall(&n, a) {
+                Recall::Unknown => {
+                    learned.entry(from).or_default().push((n.world(), n.track()));
+                    let done = keyer.learn(&n, a, read, moved.then_some((&t, &ctx.events[..], ops)));
+                    assert_eq!(done.is_some(), moved, "state {k}, {a}: learned as moving or not");
+                    done
+                }
+                Recall::Blocked => {
+                    assert!(!moved, "state {k}, {a}: a move recalled as blocked");
+                    c.blocked += 1;
+                    None
+                }
+                Recall::Done(d) => {
+                    assert!(moved, "state {k}, {a}: a blocked step recalled as a move");
+                    let seen = &learned[&from];
+                    c.recalled += 1;
+                    c.other_world += seen.iter().all(|(w, _)| *w != n.world()) as usize;
+                    c.other_track += seen.iter().all(|(_, tr)| *tr != n.track()) as usize;
+                    Some(d)
+                }
+            };
+            if let Some(d) = done {
+                c.started += (t.procs.len() > s.procs.len()) as usize;
+                let (numbers, ev) = keyer.replay_numbers(&n, a, &d);
+                assert_eq!(ev, ctx.events, "state {k}, {a}: the recalled events differ");
+                let (i, _) = store.insert(t);
+                assert_eq!(store.insert_stored(numbers), (i, false), "state {k}, {a}: the recalled numbers differ");
+            }
+        }
+        k += 1;
+    }
+    c
+}
+
+/// The same over narrow keys, steps kept by the whole world
+/// (`Keyer::step_key`): recalled, recalled on other bookkeeping, with
+/// other lost updates there, steps that start a process, blocked.
+fn by_whole_world(m: &Machine<'_>) -> (usize, usize, usize, usize, usize) {
+    let mut store = Store::new(false, false);
     let keyer = store.keyer();
     store.insert(m.initial_state().unwrap());
     // the bookkeeping each remembered step was first done on
@@ -120,17 +231,8 @@ fn recalled_steps_are_the_steps(wide: bool) {
     while k < store.len() {
         // as the search has it: rebuilt from the store, every part numbered
         let s = store.get(k);
-        // and by number alone, as the search without reductions has it
-        let u = store.unexpanded(k);
-        let n = keyer.numbers(&u);
-        let by_number = keyer.actors(&m, &u);
-        assert_eq!(by_number.as_deref(), (!m.finished(&s)).then(|| m.actors(&s)).as_deref(), "state {k}: actors");
-        for p in 0..s.procs.len() as u32 {
-            assert_eq!(keyer.line(&m, &n, p), m.current_line(&s, p), "state {k}: the line of process {p}");
-        }
         for a in m.actors(&s) {
             let key = keyer.step_key(&s, a).expect("a stored state's parts are numbered");
-            assert_eq!(keyer.numbers_step_key(&n, a), key, "state {k}, {a}: what the step reads, by number");
             let mut t = s.clone();
             let mut ctx = Ctx::keeping_track_ops();
             let moved = m.apply(&mut t, a, &mut ctx).unwrap() == Applied::Progress;
@@ -159,11 +261,7 @@ fn recalled_steps_are_the_steps(wide: bool) {
                     let lost = |e: &[Event]| e.iter().filter(|e| matches!(e, Event::LostUpdate { .. })).count();
                     lost_differs += (lost(&ev_then) != lost(&ev)) as usize;
                     started += (u.procs.len() > s.procs.len()) as usize;
-                    // its numbers alone, without making the state
-                    let (numbers, ev) = keyer.replay_numbers(&n, &key, &done);
-                    assert_eq!(ev, ctx.events, "state {k}, {a}: the recalled events differ");
-                    let (i, _) = store.insert(t);
-                    assert_eq!(store.insert_stored(numbers), (i, false), "state {k}, {a}: the recalled numbers differ");
+                    store.insert(t);
                 }
                 None => {
                     assert!(!moved, "state {k}, {a}: a move recalled as blocked");
@@ -174,11 +272,7 @@ fn recalled_steps_are_the_steps(wide: bool) {
         k += 1;
     }
     // the program's graph, as the explorer's own successors give it
-    let all: usize = (0..store.len()).map(|i| moves(&m, &store.get(i)).unwrap().len()).sum();
+    let all: usize = (0..store.len()).map(|i| moves(m, &store.get(i)).unwrap().len()).sum();
     assert!(all > 100, "a real graph, not {all} moves");
-    assert!(
-        recalled > 100 && elsewhere > 10 && lost_differs > 0 && started > 0 && blocked > 0,
-        "recalled {recalled} (on other bookkeeping {elsewhere}, with other lost updates {lost_differs}), \
-         starts {started}, blocked {blocked}"
-    );
+    (recalled, elsewhere, lost_differs, started, blocked)
 }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use crate::code::{Compiled, MODULE};
 use crate::ir::{ExcType, Program, Span};
-use crate::shared_ptr::Shared;
 use crate::value::{Exception, OpError, Pid, Value};
 use crate::world::{Loc, Poll, Status, TrackOp, Wait, World};
 use crate::ModelError;
@@ -214,7 +213,7 @@ impl<'p> Machine<'p> {
     /// The initial state: the main process before its first visible step.
     pub fn initial(&self) -> Result<(World, Proc), ModelError> {
         let mut w = World::default();
-        w.procs.make_mut().push(Shared::new(crate::world::ProcMeta {
+        w.procs.push(crate::world::ProcMeta {
             name: Arc::from("MainProcess"),
             parent: None,
             daemon: false,
@@ -223,7 +222,7 @@ impl<'p> Machine<'p> {
             reaped: false,
             handle: None,
             identity: Arc::from(""),
-        }));
+        });
         let mut p = Proc {
             frames: vec![self.frame(MODULE, vec![])],
             globals: vec![Value::None; self.code.nglobals as usize],

@@ -32,6 +32,7 @@ pub mod interp;
 pub mod ir;
 pub mod liveness;
 pub mod por;
+pub mod reads;
 mod shared;
 pub mod shared_ptr;
 pub mod symmetry;

@@ -10,7 +10,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::shared_ptr::{Parts, Shared};
+use crate::reads::Tracked;
+use crate::shared_ptr::Shared;
 
 use crate::interp::Event;
 use crate::ir::ExcType;
@@ -239,11 +240,15 @@ pub struct File {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct World {
+    /// Shared with the state a step came from until the step changes it;
+    /// every access is noted (see [`crate::reads`]).
+    pub objects: Tracked<Object>,
+    /// Shared with the state a step came from until the step changes an
+    /// entry; every access is noted.
+    pub procs: Tracked<ProcMeta>,
     /// Shared with the state a step came from until the step changes it.
-    pub objects: Parts<Object>,
-    /// Shared with the state a step came from until the step changes an entry.
-    pub procs: Parts<ProcMeta>,
-    /// Shared with the state a step came from until the step changes it.
+    /// A step reads it only through [`World::file`] and [`World::file_mut`],
+    /// which note the read.
     pub files: Shared<Vec<File>>,
     pub track: Shared<Vec<LocTrack>>,
 }
@@ -254,15 +259,17 @@ pub const MAX_PROCS: usize = 64;
 
 impl World {
     pub fn alloc(&mut self, o: Object) -> ObjId {
-        self.objects.make_mut().push(Shared::new(o));
+        self.objects.push(o);
         (self.objects.len() - 1) as ObjId
     }
 
     pub fn file(&self, path: &str) -> Option<&File> {
+        crate::reads::note_files();
         self.files.iter().find(|f| &*f.path == path)
     }
 
     pub fn file_mut(&mut self, path: &str) -> &mut File {
+        crate::reads::note_files();
         let i = match self.files.binary_search_by(|f| (*f.path).cmp(path)) {
             Ok(i) => i,
             Err(i) => {

@@ -146,7 +146,7 @@ pub(super) fn rename(s: &mut State, perm: &Perm, sym: &crate::symmetry::SymInfo)
             (to.status, to.pending, to.reaped, to.parent) = (from.status, from.pending, from.reaped, parent);
         }
     }
-    w.procs = Shared::new(metas);
+    w.procs = Shared::new(metas).into();
     let map_pid = |p: Pid| perm.get(p as usize).copied().unwrap_or(p);
     for o in 0..w.objects.len() {
         if object_mentions_moved(&w.objects[o], &map_pid) {

@@ -6,7 +6,6 @@ use super::{done, Args, OpPoll};
 use crate::interp::Run;
 use crate::interp::{Event, Proc};
 use crate::ir::ExcType;
-use crate::shared_ptr::Shared;
 use crate::value::{self, raise, unsupported, ObjId, OpError, OpResult, Pid, Value};
 use crate::world::{Object, Poll, Wait};
 use crate::world::{ProcHandle, ProcMeta, Status, MAX_PROCS};
@@ -96,7 +95,7 @@ impl Run<'_, '_> {
             return unsupported("Process(target=...) must be a function defined in the model file");
         };
         self.reap_children();
-        self.w.procs.make_mut().push(Shared::new(ProcMeta {
+        self.w.procs.push(ProcMeta {
             name: h.name.clone(),
             parent: Some(self.me),
             daemon: h.daemon,
@@ -105,7 +104,7 @@ impl Run<'_, '_> {
             reaped: false,
             handle: Some(id),
             identity: h.identity.clone(),
-        }));
+        });
         if let Object::Process(hm) = self.obj_mut(id) {
             hm.pid = Some(pid);
         }
