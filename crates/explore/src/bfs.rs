@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::store::{Keyer, Recall, StepDone, StepKey, Store, Stored, Unexpanded};
+use crate::store::{Events, Keyer, Recall, StepDone, StepKey, Store, Stored, Unexpanded};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
@@ -78,20 +78,29 @@ struct Move<S = State> {
     events: Vec<Report>,
 }
 
-/// An event a step reported, with the kind of finding it is and the line
-/// that names it, read from the state the step was taken in (at hand where
-/// the step is taken, and not loaded again where it is merged).
+/// An event a step reported (the `i`th of its events, shared with every
+/// step that reported the same: most are not new to the merge, which then
+/// copies nothing), with the kind of finding it is and the line that names
+/// it, read from the state the step was taken in (at hand where the step
+/// is taken, and not loaded again where it is merged).
 struct Report {
-    ev: Event,
+    events: Arc<[Event]>,
+    i: usize,
     kind: Kind,
     line: Option<u32>,
 }
 
 impl Report {
-    /// `line` gives the line a process stands at in the state the step was
-    /// taken in.
-    fn new(a: Actor, ev: Event, line: impl Fn(Pid) -> u32) -> Report {
-        let line = match &ev {
+    /// The reports of a step's events; `line` gives the line a process
+    /// stands at in the state the step was taken in.
+    fn all(a: Actor, events: Events, mut line: impl FnMut(Pid) -> u32) -> Vec<Report> {
+        let Some(events) = events else { return vec![] };
+        (0..events.len()).map(|i| Report::new(a, &events, i, &mut line)).collect()
+    }
+
+    fn new(a: Actor, events: &Arc<[Event]>, i: usize, line: &mut impl FnMut(Pid) -> u32) -> Report {
+        let ev = &events[i];
+        let line = match ev {
             Event::Uncaught { line, .. } => Some(*line),
             Event::LostUpdate { .. } => Some(match a {
                 Actor::Proc(p) => line(p),
@@ -100,11 +109,11 @@ impl Report {
             Event::Zombie { parent, .. } => Some(line(*parent)),
             Event::Orphan { .. } => None,
         };
-        Report { kind: Kind::of(&ev), ev, line }
+        Report { kind: Kind::of(ev), events: events.clone(), i, line }
     }
 
-    fn all(m: &Machine<'_>, s: &State, a: Actor, events: Vec<Event>) -> Vec<Report> {
-        events.into_iter().map(|ev| Report::new(a, ev, |p| m.current_line(s, p))).collect()
+    fn ev(&self) -> &Event {
+        &self.events[self.i]
     }
 }
 
@@ -372,32 +381,34 @@ impl<'a> Steps<'a, '_> {
     /// numbers of the state it makes, and the state itself is never made;
     /// `u` itself is made only if one of its steps must run.
     fn stored_successors(self, c: &Keyer, u: &Unexpanded) -> Result<Expansion<Stored>, ModelError> {
-        let n = c.numbers(u);
-        let Some(actors) = c.actors(self.m, &n) else { return Ok(Expansion::Finished) };
-        let mut state = None;
-        let mut moves = vec![];
-        for &actor in actors.iter() {
-            let done = match c.recall(&n, actor) {
-                Recall::Blocked => continue,
-                Recall::Done(done) => done,
-                Recall::Unknown => {
-                    let s: &State = state.get_or_insert_with(|| c.load(u));
-                    let mut t = s.clone();
-                    let mut ctx = Ctx::keeping_track_ops();
-                    let (applied, read) = recording(|| self.m.apply(&mut t, actor, &mut ctx));
-                    let moved = applied? == Applied::Progress;
-                    let ops = ctx.track_ops.take().unwrap_or_default();
-                    match c.learn(&n, actor, read, moved.then_some((&t, &ctx.events[..], ops))) {
-                        None => continue,
-                        Some(done) => done,
+        c.mine(|mine| {
+            let n = c.numbers(u, mine);
+            let Some(actors) = c.actors(self.m, &n, mine) else { return Ok(Expansion::Finished) };
+            let mut state = None;
+            let mut moves = vec![];
+            for &actor in actors.iter() {
+                let done = match c.recall(&n, actor, mine) {
+                    Recall::Blocked => continue,
+                    Recall::Done(done) => done,
+                    Recall::Unknown => {
+                        let s: &State = state.get_or_insert_with(|| c.load(u));
+                        let mut t = s.clone();
+                        let mut ctx = Ctx::keeping_track_ops();
+                        let (applied, read) = recording(|| self.m.apply(&mut t, actor, &mut ctx));
+                        let moved = applied? == Applied::Progress;
+                        let ops = ctx.track_ops.take().unwrap_or_default();
+                        match c.learn(&n, actor, read, moved.then_some((&t, &ctx.events[..], ops)), mine) {
+                            None => continue,
+                            Some(done) => done,
+                        }
                     }
-                }
-            };
-            let (to, events) = c.replay_numbers(&n, actor, &done);
-            let events = events.into_iter().map(|ev| Report::new(actor, ev, |p| c.line(self.m, &n, p))).collect();
-            moves.push(Move { actor, chain: vec![], canonical_chain: false, to, events });
-        }
-        Ok(Expansion::Moves(moves))
+                };
+                let (to, events) = c.replay_numbers(&n, actor, &done, mine);
+                let events = Report::all(actor, events, |p| c.line(self.m, &n, p, mine));
+                moves.push(Move { actor, chain: vec![], canonical_chain: false, to, events });
+            }
+            Ok(Expansion::Moves(moves))
+        })
     }
 
     /// A step the partial-order reduction takes alone in `s`: one that moves
@@ -465,7 +476,8 @@ impl<'a> Steps<'a, '_> {
         }
         for actor in m.actors(s) {
             if let Some((to, events)) = self.step_to(s, actor, true)? {
-                let events = Report::all(m, s, actor, events);
+                let events = (!events.is_empty()).then(|| events.into());
+                let events = Report::all(actor, events, |p| m.current_line(s, p));
                 let mv = Move { actor, chain: vec![], canonical_chain: false, to, events };
                 moves.push(if reduce { self.through(mv)? } else { mv });
             }
@@ -619,10 +631,11 @@ impl Search<'_, '_> {
         lines
     }
 
-    fn note_event(&mut self, i: u32, a: Actor, Report { ev, kind, line }: Report) {
+    fn note_event(&mut self, i: u32, a: Actor, r: Report) {
+        let (ev, kind, line) = (r.ev(), r.kind, r.line);
         // what the key tells apart (see `dedup_key`): an event like one
         // already noted changes nothing, so its key is not made again
-        let detail = match &ev {
+        let detail = match ev {
             Event::Uncaught { exc, .. } => Detail::Exc(exc.ty),
             Event::LostUpdate { loc, .. } => Detail::Loc(std::mem::discriminant(loc)),
             _ => Detail::None,
@@ -630,8 +643,8 @@ impl Search<'_, '_> {
         if !self.noted.insert((kind, line, detail)) {
             return;
         }
-        let key = dedup_key(kind, Some(&ev), line.as_slice());
-        self.note(key, Seen { kind, state: i, step: Some((a, ev)) });
+        let key = dedup_key(kind, Some(ev), line.as_slice());
+        self.note(key, Seen { kind, state: i, step: Some((a, ev.clone())) });
     }
 
     /// As many findings of `kind` are kept as there may be.

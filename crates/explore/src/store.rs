@@ -227,7 +227,8 @@ impl Keyer {
         };
         let w = &s.world;
         let from = t.track.intern(&w.track);
-        let (track, events) = t.track_after(from, || w.track.clone(), &d.ops, d.others());
+        let (track, events) = self.mine(|mine| t.track_after(mine, from, || w.track.clone(), &d.ops, d.others()));
+        let events = events.as_deref().map_or_else(Vec::new, <[Event]>::to_vec);
         // a part the step did not change is the parent's own
         let [files, objects, metas] = d.world;
         let world = World {
@@ -266,18 +267,29 @@ impl Keyer {
     /// A stored state by number (with a wide key): enough to take the
     /// steps it has taken before (see [`Keyer::replay_numbers`]) without
     /// making the state.
-    pub fn numbers<'u>(&self, u: &'u Unexpanded) -> Numbers<'u> {
+    pub fn numbers<'u>(&self, u: &'u Unexpanded, mine: &mut Mine) -> Numbers<'u> {
         assert!(self.wide, "states are taken by number over wide keys only");
-        Numbers::new(&self.tables, &u.0)
+        let t = &*self.tables;
+        let world = t.read_steps.world(mine, u.0[2], |w| t.world_parts(w));
+        Numbers::new(&u.0, world)
+    }
+
+    /// `f` with this thread's copy of what it used of the tables (see
+    /// [`Mine`]), to take steps by number.
+    pub fn mine<R>(&self, f: impl FnOnce(&mut Mine) -> R) -> R {
+        Mine::with(self.tables.read_steps.id, f)
     }
 
     /// The actors that can move in the state numbered `n`, `None` when it
     /// has finished; they depend on its objects and process table only, so
     /// they are found once for each content of those.
-    pub fn actors(&self, m: &Machine<'_>, n: &Numbers<'_>) -> Option<Arc<[Actor]>> {
+    pub fn actors(&self, m: &Machine<'_>, n: &Numbers<'_>, mine: &mut Mine) -> Option<Arc<[Actor]>> {
         let t = &*self.tables;
         let world = n.key[2];
-        t.actors.get(&world).unwrap_or_else(|| {
+        if let Some(a) = mine.actors.get(&world) {
+            return a.clone();
+        }
+        let actors = t.actors.get(&world).unwrap_or_else(|| {
             let w = World {
                 procs: t.parts(&t.metas, n.metas()).into(),
                 objects: t.parts(&t.objects, n.objects()).into(),
@@ -286,18 +298,23 @@ impl Keyer {
             let actors = (!m.world_finished(&w)).then(|| m.world_actors(&w).into());
             t.actors.insert(world, actors.clone());
             actors
-        })
+        });
+        // the thread's own copy
+        let actors: Option<Arc<[Actor]>> = actors.map(|a| a.iter().copied().collect());
+        mine.actors.insert(world, actors.clone());
+        actors
     }
 
     /// The line process `p` of the state numbered `n` stands at.
-    pub fn line(&self, m: &Machine<'_>, n: &Numbers<'_>, p: Pid) -> u32 {
-        self.tables.procs.with(n.procs()[p as usize], |(x, _)| m.proc_line(x))
+    pub fn line(&self, m: &Machine<'_>, n: &Numbers<'_>, p: Pid, mine: &mut Mine) -> u32 {
+        let proc = n.procs()[p as usize];
+        *mine.lines.entry(proc).or_insert_with(|| self.tables.procs.with(proc, |(x, _)| m.proc_line(x)))
     }
 
     /// What `a`'s step from the state numbered `n` did before, found by
     /// the numbers of what it may read (see [`ReadSteps`]).
-    pub fn recall(&self, n: &Numbers<'_>, a: Actor) -> Recall {
-        self.tables.read_steps.recall((a, n.proc_of(a)), |r| read_numbers(n, r))
+    pub fn recall(&self, n: &Numbers<'_>, a: Actor, mine: &mut Mine) -> Recall {
+        self.tables.read_steps.recall(mine, (a, n.proc_of(a)), |r| read_numbers(n, r))
     }
 
     /// Remembers what `a`'s step from the state numbered `n` did, run
@@ -311,24 +328,25 @@ impl Keyer {
         a: Actor,
         read: Reads,
         after: Option<(&State, &[Event], Vec<TrackOp>)>,
+        mine: &mut Mine,
     ) -> Option<Arc<Delta>> {
         let t = &*self.tables;
         let done = after.map(|(s, events, ops)| Arc::new(t.delta(n, a, s, events, ops)));
-        t.read_steps.learn((a, n.proc_of(a)), read, |r| read_numbers(n, r), done.clone());
+        t.read_steps.learn(mine, (a, n.proc_of(a)), read, |r| read_numbers(n, r), done.clone());
         done
     }
 
     /// The state a step that did `d` makes from the state numbered `n`,
     /// ready to store, without making the state: its numbers, and the
     /// step's events.
-    pub fn replay_numbers(&self, n: &Numbers<'_>, a: Actor, d: &Delta) -> (Stored, Vec<Event>) {
+    pub fn replay_numbers(&self, n: &Numbers<'_>, a: Actor, d: &Delta, mine: &mut Mine) -> (Stored, Events) {
         let t = &*self.tables;
         let from = n.key[1];
-        let (track, events) = t.track_after(from, || t.track.get(from), &d.ops, d.others());
+        let (track, events) = t.track_after(mine, from, || t.track.get(from), &d.ops, d.others());
         let world = match d.world {
             None => n.key[2],
             Some(number) => {
-                t.read_steps.world_step((n.key[2], number), |k| t.world_steps.get(k)).unwrap_or_else(|| {
+                t.read_steps.world_step(mine, (n.key[2], number), |k| t.world_steps.get(k)).unwrap_or_else(|| {
                     let mut parts: SmallVec<[u32; 24]> = SmallVec::from_slice(&n.world[..1 + n.objects]);
                     // changed parts take their new numbers, added ones come last
                     let put = |parts: &mut SmallVec<[u32; 24]>, start: usize, changes: &[(u32, u32)]| {
@@ -372,8 +390,7 @@ pub struct Numbers<'u> {
 }
 
 impl<'u> Numbers<'u> {
-    fn new(t: &Tables, key: &'u [u32]) -> Numbers<'u> {
-        let world = t.read_steps.world(key[2], |w| t.worlds.with(w, |(_, parts)| parts.clone()));
+    fn new(key: &'u [u32], world: Arc<[u32]>) -> Numbers<'u> {
         Numbers { key, objects: world[0] as usize, world }
     }
 
@@ -488,8 +505,11 @@ thread_local! {
 /// memory another thread writes (what is shared is copied for the thread,
 /// so even its count of references is the thread's own).
 #[derive(Default)]
-struct Mine {
+pub struct Mine {
     id: u64,
+    actors: FxHashMap<u32, Option<Arc<[Actor]>>>,
+    /// The line of each private part (see [`Keyer::line`]).
+    lines: FxHashMap<u32, u32>,
     origins: FxHashMap<(Actor, u32), Origin>,
     world_steps: FxHashMap<(u32, u32), u32>,
     worlds: FxHashMap<u32, Arc<[u32]>>,
@@ -532,8 +552,8 @@ impl Default for ReadSteps {
 impl ReadSteps {
     /// What the step from `from` did from a state whose numbers for a shape
     /// `values` gives: this thread's copy, or the shared one.
-    fn recall(&self, from: (Actor, u32), values: impl Fn(Reads) -> Values) -> Recall {
-        Mine::with(self.id, |mine| {
+    fn recall(&self, mine: &mut Mine, from: (Actor, u32), values: impl Fn(Reads) -> Values) -> Recall {
+        {
             let origin = match mine.origins.get_mut(&from) {
                 Some(o) => o,
                 None => {
@@ -548,7 +568,7 @@ impl ReadSteps {
                 None => {
                     let key = ReadKey { from, shape: origin.shape, values: v };
                     let Some(d) = self.done.get(&key) else { return Recall::Unknown };
-                    let d = d.map(|d| Arc::new(Delta::clone(&d)));
+                    let d = d.map(|d| Arc::new(d.own()));
                     origin.done.insert(key.values, d.clone());
                     mine.steps += 1;
                     if mine.steps >= Mine::MAX_STEPS {
@@ -562,53 +582,64 @@ impl ReadSteps {
                 None => Recall::Blocked,
                 Some(d) => Recall::Done(d),
             }
-        })
+        }
     }
 
     /// The objects and process table after changes (see
     /// [`Tables::world_steps`]): this thread's copy, or what `shared` finds.
-    fn world_step(&self, k: (u32, u32), shared: impl FnOnce(&(u32, u32)) -> Option<u32>) -> Option<u32> {
-        Mine::with(self.id, |mine| {
-            if let Some(w) = mine.world_steps.get(&k) {
-                return Some(*w);
-            }
-            let w = shared(&k)?;
-            mine.world_steps.insert(k, w);
-            Some(w)
-        })
+    fn world_step(
+        &self,
+        mine: &mut Mine,
+        k: (u32, u32),
+        shared: impl FnOnce(&(u32, u32)) -> Option<u32>,
+    ) -> Option<u32> {
+        if let Some(w) = mine.world_steps.get(&k) {
+            return Some(*w);
+        }
+        let w = shared(&k)?;
+        mine.world_steps.insert(k, w);
+        Some(w)
     }
 
     /// The parts of the objects and process table numbered `w` (see
     /// [`Tables::worlds`]): this thread's copy, or what `shared` gives.
-    fn world(&self, w: u32, shared: impl FnOnce(u32) -> Box<[u32]>) -> Arc<[u32]> {
-        Mine::with(self.id, |mine| mine.worlds.entry(w).or_insert_with(|| shared(w).into()).clone())
+    fn world(&self, mine: &mut Mine, w: u32, shared: impl FnOnce(u32) -> Box<[u32]>) -> Arc<[u32]> {
+        mine.worlds.entry(w).or_insert_with(|| shared(w).into()).clone()
     }
 
     /// The bookkeeping after changes (see [`Tables::track_steps`]): this
     /// thread's copy, or a copy of what `shared` finds.
-    fn track_step(&self, k: (u32, u32), shared: impl FnOnce(&(u32, u32)) -> Option<TrackDone>) -> Option<TrackDone> {
-        Mine::with(self.id, |mine| {
-            if let Some(d) = mine.track_steps.get(&k) {
-                return Some(d.clone());
-            }
-            let (to, lost) = shared(&k)?;
-            let d = (to, lost.map(|e| Arc::from(e.to_vec())));
-            mine.track_steps.insert(k, d.clone());
-            Some(d)
-        })
+    fn track_step(
+        &self,
+        mine: &mut Mine,
+        k: (u32, u32),
+        shared: impl FnOnce(&(u32, u32)) -> Option<TrackDone>,
+    ) -> Option<TrackDone> {
+        if let Some(d) = mine.track_steps.get(&k) {
+            return Some(d.clone());
+        }
+        let (to, lost) = shared(&k)?;
+        let d = (to, lost.map(|e| Arc::from(e.to_vec())));
+        mine.track_steps.insert(k, d.clone());
+        Some(d)
     }
 
     /// Keeps what the step from `from` did (`None`: it was blocked), from a
     /// state whose numbers for a shape `values` gives, where it read `read`.
-    fn learn(&self, from: (Actor, u32), read: Reads, values: impl FnOnce(Reads) -> Values, done: Option<Arc<Delta>>) {
+    fn learn(
+        &self,
+        mine: &mut Mine,
+        from: (Actor, u32),
+        read: Reads,
+        values: impl FnOnce(Reads) -> Values,
+        done: Option<Arc<Delta>>,
+    ) {
         let shape = self.shapes.update(from, |old| old.unwrap_or_default().union(read));
-        Mine::with(self.id, |mine| {
-            let origin = mine.origins.entry(from).or_default();
-            if origin.shape != shape {
-                mine.steps -= origin.done.len();
-                *origin = Origin { shape, done: FxHashMap::default() };
-            }
-        });
+        let origin = mine.origins.entry(from).or_default();
+        if origin.shape != shape {
+            mine.steps -= origin.done.len();
+            *origin = Origin { shape, done: FxHashMap::default() };
+        }
         self.done.insert(ReadKey { from, shape, values: values(shape) }, done);
     }
 }
@@ -619,7 +650,7 @@ impl ReadSteps {
 /// order; numbered, when there are any, to name them in
 /// [`Tables::world_steps`]), its changes to the lost-update bookkeeping, and (rarely) the
 /// processes it started and what it reported besides lost updates.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Delta {
     proc: u32,
     files: Option<u32>,
@@ -627,16 +658,34 @@ pub struct Delta {
     objects: SmallVec<[(u32, u32); 2]>,
     metas: SmallVec<[(u32, u32); 2]>,
     ops: (u32, Box<[TrackOp]>),
-    more: Option<Box<(Vec<u32>, Vec<Event>)>>,
+    more: Option<Box<More>>,
 }
 
 impl Delta {
     fn spawned(&self) -> &[u32] {
-        self.more.as_deref().map_or(&[][..], |(p, _)| &p[..])
+        self.more.as_deref().map_or(&[][..], |m| &m.spawned[..])
     }
 
-    fn others(&self) -> &[Event] {
-        self.more.as_deref().map_or(&[][..], |(_, e)| &e[..])
+    fn others(&self) -> &Events {
+        self.more.as_deref().map_or(&None, |m| &m.others)
+    }
+
+    /// A copy for one thread (see [`Mine`]): nothing in it is counted by
+    /// another thread.
+    fn own(&self) -> Delta {
+        let more = self
+            .more
+            .as_deref()
+            .map(|m| Box::new(More { spawned: m.spawned.clone(), others: m.others.as_deref().map(Arc::from) }));
+        Delta {
+            proc: self.proc,
+            files: self.files,
+            world: self.world,
+            objects: self.objects.clone(),
+            metas: self.metas.clone(),
+            ops: self.ops.clone(),
+            more,
+        }
     }
 }
 
@@ -665,18 +714,31 @@ pub struct StepDone {
     world: [u32; 3],
     /// Numbered (when there are any) to name them in [`Tables::track_steps`].
     ops: (u32, Box<[TrackOp]>),
-    more: Option<Box<(Vec<u32>, Vec<Event>)>>,
+    more: Option<Box<More>>,
 }
+
+/// What a step did besides its changes, rarely: the processes it started
+/// and what it reported besides lost updates (which are made again from
+/// the bookkeeping).
+#[derive(Debug)]
+struct More {
+    spawned: Vec<u32>,
+    others: Events,
+}
+
+/// A step's events, `None` for none; shared, since most steps recalled
+/// report what they reported before.
+pub type Events = Option<Arc<[Event]>>;
 
 impl StepDone {
     /// The processes the step started.
     fn spawned(&self) -> &[u32] {
-        self.more.as_deref().map_or(&[][..], |(p, _)| &p[..])
+        self.more.as_deref().map_or(&[][..], |m| &m.spawned[..])
     }
 
     /// What the step reported besides lost updates.
-    fn others(&self) -> &[Event] {
-        self.more.as_deref().map_or(&[][..], |(_, e)| &e[..])
+    fn others(&self) -> &Events {
+        self.more.as_deref().map_or(&None, |m| &m.others)
     }
 }
 
@@ -1070,6 +1132,11 @@ impl Tables {
         key
     }
 
+    /// The parts of the objects and process table numbered `w`.
+    fn world_parts(&self, w: u32) -> Box<[u32]> {
+        self.worlds.with(w, |(_, parts)| parts.clone())
+    }
+
     /// The number of the objects and process table whose parts are
     /// numbered `parts` (see [`Tables::worlds`]).
     fn intern_world(&self, parts: &[u32]) -> u32 {
@@ -1131,9 +1198,10 @@ impl Tables {
     /// What a step keeps besides its changes (see [`StepDone`]): the
     /// processes it started and its events but lost updates (made again
     /// from the bookkeeping), when there are any.
-    fn more(spawned: Vec<u32>, events: &[Event]) -> Option<Box<(Vec<u32>, Vec<Event>)>> {
+    fn more(spawned: Vec<u32>, events: &[Event]) -> Option<Box<More>> {
         let others: Vec<Event> = events.iter().filter(|e| !matches!(e, Event::LostUpdate { .. })).cloned().collect();
-        (!spawned.is_empty() || !others.is_empty()).then(|| Box::new((spawned, others)))
+        (!spawned.is_empty() || !others.is_empty())
+            .then(|| Box::new(More { spawned, others: (!others.is_empty()).then(|| others.into()) }))
     }
 
     /// A step's changes to the bookkeeping, with their number (0 for none).
@@ -1156,31 +1224,33 @@ impl Tables {
     /// and the step's events.
     fn track_after(
         &self,
+        mine: &mut Mine,
         from: u32,
         track: impl FnOnce() -> Shared<Vec<LocTrack>>,
         (number, ops): &(u32, Box<[TrackOp]>),
-        others: &[Event],
-    ) -> (u32, Vec<Event>) {
+        others: &Events,
+    ) -> (u32, Events) {
         if ops.is_empty() {
-            return (from, others.to_vec());
+            return (from, others.clone());
         }
         let key = (from, *number);
-        if let Some((to, lost)) = self.read_steps.track_step(key, |k| self.track_steps.get(k)) {
-            return (to, lost.map_or_else(|| others.to_vec(), |e| e.to_vec()));
+        if let Some((to, lost)) = self.read_steps.track_step(mine, key, |k| self.track_steps.get(k)) {
+            return (to, lost.or_else(|| others.clone()));
         }
         let mut track = track();
-        let events = redo_track(&mut track, ops, others);
+        let others_list = others.as_deref().unwrap_or_default();
+        let events = redo_track(&mut track, ops, others_list);
         let to = self.track.intern(&track);
-        let lost = events.len() != others.len();
-        self.track_steps.insert(key, (to, lost.then(|| events.clone().into())));
-        (to, events)
+        let lost: Events = (events.len() != others_list.len()).then(|| events.into());
+        self.track_steps.insert(key, (to, lost.clone()));
+        (to, lost.or_else(|| others.clone()))
     }
 
     /// The state with this key, rebuilt from its parts (each list shared,
     /// not copied).
     fn state(&self, key: &[u32], wide: bool) -> State {
         if wide {
-            let n = Numbers::new(self, key);
+            let n = Numbers::new(key, self.world_parts(key[2]).into());
             return State {
                 world: World {
                     objects: self.parts(&self.objects, n.objects()).into(),

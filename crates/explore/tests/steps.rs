@@ -171,48 +171,51 @@ fn by_number(m: &Machine<'_>) -> Counts {
     while k < store.len().min(20_000) {
         let s = store.get(k);
         let u = store.unexpanded(k);
-        let n = keyer.numbers(&u);
-        let by_number = keyer.actors(m, &n);
-        assert_eq!(by_number.as_deref(), (!m.finished(&s)).then(|| m.actors(&s)).as_deref(), "state {k}: actors");
-        for p in 0..s.procs.len() as u32 {
-            assert_eq!(keyer.line(m, &n, p), m.current_line(&s, p), "state {k}: the line of process {p}");
-        }
-        for a in m.actors(&s) {
-            let mut t = s.clone();
-            let mut ctx = Ctx::keeping_track_ops();
-            let (applied, read) = recording(|| m.apply(&mut t, a, &mut ctx));
-            let moved = applied.unwrap() == Applied::Progress;
-            let ops = ctx.track_ops.take().unwrap();
-            let from = (a, n.proc_of(a));
-            let done = match keyer.recall(&n, a) {
-                Recall::Unknown => {
-                    learned.entry(from).or_default().push((n.world(), n.track()));
-                    let done = keyer.learn(&n, a, read, moved.then_some((&t, &ctx.events[..], ops)));
-                    assert_eq!(done.is_some(), moved, "state {k}, {a}: learned as moving or not");
-                    done
-                }
-                Recall::Blocked => {
-                    assert!(!moved, "state {k}, {a}: a move recalled as blocked");
-                    c.blocked += 1;
-                    None
-                }
-                Recall::Done(d) => {
-                    assert!(moved, "state {k}, {a}: a blocked step recalled as a move");
-                    let seen = &learned[&from];
-                    c.recalled += 1;
-                    c.other_world += seen.iter().all(|(w, _)| *w != n.world()) as usize;
-                    c.other_track += seen.iter().all(|(_, tr)| *tr != n.track()) as usize;
-                    Some(d)
-                }
-            };
-            if let Some(d) = done {
-                c.started += (t.procs.len() > s.procs.len()) as usize;
-                let (numbers, ev) = keyer.replay_numbers(&n, a, &d);
-                assert_eq!(ev, ctx.events, "state {k}, {a}: the recalled events differ");
-                let (i, _) = store.insert(t);
-                assert_eq!(store.insert_stored(numbers), (i, false), "state {k}, {a}: the recalled numbers differ");
+        keyer.mine(|mine| {
+            let n = keyer.numbers(&u, mine);
+            let by_number = keyer.actors(m, &n, mine);
+            assert_eq!(by_number.as_deref(), (!m.finished(&s)).then(|| m.actors(&s)).as_deref(), "state {k}: actors");
+            for p in 0..s.procs.len() as u32 {
+                assert_eq!(keyer.line(m, &n, p, mine), m.current_line(&s, p), "state {k}: the line of process {p}");
             }
-        }
+            for a in m.actors(&s) {
+                let mut t = s.clone();
+                let mut ctx = Ctx::keeping_track_ops();
+                let (applied, read) = recording(|| m.apply(&mut t, a, &mut ctx));
+                let moved = applied.unwrap() == Applied::Progress;
+                let ops = ctx.track_ops.take().unwrap();
+                let from = (a, n.proc_of(a));
+                let done = match keyer.recall(&n, a, mine) {
+                    Recall::Unknown => {
+                        learned.entry(from).or_default().push((n.world(), n.track()));
+                        let done = keyer.learn(&n, a, read, moved.then_some((&t, &ctx.events[..], ops)), mine);
+                        assert_eq!(done.is_some(), moved, "state {k}, {a}: learned as moving or not");
+                        done
+                    }
+                    Recall::Blocked => {
+                        assert!(!moved, "state {k}, {a}: a move recalled as blocked");
+                        c.blocked += 1;
+                        None
+                    }
+                    Recall::Done(d) => {
+                        assert!(moved, "state {k}, {a}: a blocked step recalled as a move");
+                        let seen = &learned[&from];
+                        c.recalled += 1;
+                        c.other_world += seen.iter().all(|(w, _)| *w != n.world()) as usize;
+                        c.other_track += seen.iter().all(|(_, tr)| *tr != n.track()) as usize;
+                        Some(d)
+                    }
+                };
+                if let Some(d) = done {
+                    c.started += (t.procs.len() > s.procs.len()) as usize;
+                    let (numbers, ev) = keyer.replay_numbers(&n, a, &d, mine);
+                    let ev = ev.as_deref().unwrap_or_default();
+                    assert_eq!(ev, &ctx.events[..], "state {k}, {a}: the recalled events differ");
+                    let (i, _) = store.insert(t);
+                    assert_eq!(store.insert_stored(numbers), (i, false), "state {k}, {a}: the recalled numbers differ");
+                }
+            }
+        });
         k += 1;
     }
     c
