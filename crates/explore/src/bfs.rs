@@ -58,8 +58,10 @@ impl Default for Limits {
 }
 
 /// States expanded in parallel before their successors are merged, in
-/// order, into the visited set.
-const BATCH: usize = 2048;
+/// order, into the visited set (each batch ends with the threads waiting
+/// for one another: 8192 was 2 to 3 % faster than 2048 on the raw
+/// counters, and a batch's successors stay a few MB).
+const BATCH: usize = 8192;
 
 /// Batches smaller than this are expanded on the calling thread: on a
 /// narrow frontier, waking the pool costs more than it saves.
@@ -88,6 +90,7 @@ struct Report {
     i: usize,
     kind: Kind,
     line: Option<u32>,
+    detail: Detail,
 }
 
 impl Report {
@@ -109,7 +112,7 @@ impl Report {
             Event::Zombie { parent, .. } => Some(line(*parent)),
             Event::Orphan { .. } => None,
         };
-        Report { kind: Kind::of(ev), events: events.clone(), i, line }
+        Report { kind: Kind::of(ev), events: events.clone(), i, line, detail: Detail::of(ev) }
     }
 
     fn ev(&self) -> &Event {
@@ -200,12 +203,23 @@ pub struct Explored {
     pub stats: Stats,
 }
 
-/// What, besides its kind and line, tells an event's finding apart.
+/// What, besides its kind and line, tells an event's finding apart (see
+/// `dedup_key`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Detail {
     None,
     Exc(interleave_machine::ir::ExcType),
     Loc(std::mem::Discriminant<interleave_machine::world::Loc>),
+}
+
+impl Detail {
+    fn of(ev: &Event) -> Detail {
+        match ev {
+            Event::Uncaught { exc, .. } => Detail::Exc(exc.ty),
+            Event::LostUpdate { loc, .. } => Detail::Loc(std::mem::discriminant(loc)),
+            _ => Detail::None,
+        }
+    }
 }
 
 /// A finding seen during the search, turned into a trace at the end.
@@ -632,17 +646,13 @@ impl Search<'_, '_> {
     }
 
     fn note_event(&mut self, i: u32, a: Actor, r: Report) {
-        let (ev, kind, line) = (r.ev(), r.kind, r.line);
-        // what the key tells apart (see `dedup_key`): an event like one
-        // already noted changes nothing, so its key is not made again
-        let detail = match ev {
-            Event::Uncaught { exc, .. } => Detail::Exc(exc.ty),
-            Event::LostUpdate { loc, .. } => Detail::Loc(std::mem::discriminant(loc)),
-            _ => Detail::None,
-        };
-        if !self.noted.insert((kind, line, detail)) {
+        let (kind, line) = (r.kind, r.line);
+        // an event like one already noted changes nothing, so its key is
+        // not made again (and the event not read)
+        if !self.noted.insert((kind, line, r.detail)) {
             return;
         }
+        let ev = r.ev();
         let key = dedup_key(kind, Some(ev), line.as_slice());
         self.note(key, Seen { kind, state: i, step: Some((a, ev.clone())) });
     }

@@ -64,11 +64,21 @@ pub type Key = SmallVec<[u32; 12]>;
 
 /// A state ready to be stored, made on the thread that made the state.
 pub enum Stored {
-    /// The numbers of its parts (the state itself is not needed).
-    Key(Key),
+    /// The numbers of its parts (the state itself is not needed), and
+    /// their hash, computed where the state was made rather than where it
+    /// is merged.
+    Key(Key, u32),
     /// Under hash compaction: its fingerprint, and its key until it is
-    /// expanded.
-    Kept(u128, Key),
+    /// expanded (boxed: the search without reductions, which moves the
+    /// most states, never uses it).
+    Kept(Box<(u128, Key)>),
+}
+
+impl Stored {
+    fn key(key: Key) -> Stored {
+        let hash = Slot::hash(&key);
+        Stored::Key(key, hash)
+    }
 }
 
 pub struct Store {
@@ -166,9 +176,9 @@ impl Keyer {
     pub fn stored(&self, s: State) -> Stored {
         let key = self.tables.key(&s, self.wide);
         if self.compact {
-            Stored::Kept(fingerprint(&s), key)
+            Stored::Kept(Box::new((fingerprint(&s), key)))
         } else {
-            Stored::Key(key)
+            Stored::key(key)
         }
     }
 
@@ -375,7 +385,7 @@ impl Keyer {
             key[3 + p as usize] = d.proc;
             key.extend_from_slice(spawned);
         }
-        (Stored::Key(key), events)
+        (Stored::key(key), events)
     }
 }
 
@@ -795,9 +805,8 @@ impl Store {
     /// it is new.
     pub fn insert_stored(&mut self, s: Stored) -> (usize, bool) {
         match (&mut self.kind, s) {
-            (Kind::Full { words, ends, set }, Stored::Key(key)) => {
+            (Kind::Full { words, ends, set }, Stored::Key(key, hash)) => {
                 let n = ends.len();
-                let hash = Slot::hash(&key);
                 let same = |x: &Slot| x.hash == hash && x.key(words, ends) == &key[..];
                 match set.entry(Slot::spread(hash), same, |x| Slot::spread(x.hash)) {
                     Entry::Occupied(e) => (e.get().index as usize, false),
@@ -809,7 +818,8 @@ impl Store {
                     }
                 }
             }
-            (Kind::Compact { seen, queue, .. }, Stored::Kept(fp, key)) => {
+            (Kind::Compact { seen, queue, .. }, Stored::Kept(kept)) => {
+                let (fp, key) = *kept;
                 let n = seen.len() as u32;
                 match seen.entry(fp) {
                     std::collections::hash_map::Entry::Occupied(e) => (*e.get() as usize, false),
@@ -1055,16 +1065,22 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     }
 }
 
-/// Numbers for lists of changes to the bookkeeping, one per content.
-#[derive(Default)]
-struct OpsNumbers {
-    numbers: Memo<Box<[TrackOp]>, u32>,
+/// Numbers for lists of changes (to the bookkeeping, to the objects and
+/// process table), one per content.
+struct ByContent<T> {
+    numbers: Memo<Box<[T]>, u32>,
     next: AtomicU32,
 }
 
-impl OpsNumbers {
-    fn number(&self, ops: &[TrackOp]) -> u32 {
-        self.numbers.get_or_insert_with(ops, || self.next.fetch_add(1, Ordering::Relaxed))
+impl<T> Default for ByContent<T> {
+    fn default() -> ByContent<T> {
+        ByContent { numbers: Memo::default(), next: AtomicU32::new(0) }
+    }
+}
+
+impl<T: Hash + Eq + Clone> ByContent<T> {
+    fn number(&self, changes: &[T]) -> u32 {
+        self.numbers.get_or_insert_with(changes, || self.next.fetch_add(1, Ordering::Relaxed))
     }
 }
 
@@ -1089,7 +1105,7 @@ struct Tables {
     /// Numbers the steps' changes to the bookkeeping by content: steps from
     /// different states often make the same changes, and the bookkeeping
     /// after them is remembered by that number.
-    ops: OpsNumbers,
+    ops: ByContent<TrackOp>,
     /// The bookkeeping after a step's changes (by their number) are made on
     /// bookkeeping (by its number), and the step's events when it lost an
     /// update (all of them, in order).
@@ -1104,9 +1120,10 @@ struct Tables {
     /// The objects and process table after a step's changes to them (by
     /// their number, see [`Delta`]) are made on those numbered so.
     world_steps: Memo<(u32, u32), u32>,
-    /// The next number for a step's changes to the objects and process
-    /// table.
-    next_delta: AtomicU32,
+    /// Numbers a step's changes to the objects and process table by
+    /// content (see [`Delta`]): steps from different states often make the
+    /// same changes.
+    world_changes: ByContent<u32>,
     /// Steps done so far by number, by what they read.
     read_steps: ReadSteps,
 }
@@ -1183,7 +1200,11 @@ impl Tables {
         };
         let objects = changes(&self.objects, w.objects.untracked(), n.objects());
         let metas = changes(&self.metas, w.procs.untracked(), n.metas());
-        let world = (!objects.is_empty() || !metas.is_empty()).then(|| self.next_delta.fetch_add(1, Ordering::Relaxed));
+        let world = (!objects.is_empty() || !metas.is_empty()).then(|| {
+            let mut all = vec![objects.len() as u32];
+            all.extend(objects.iter().chain(&metas).flat_map(|&(i, x)| [i, x]));
+            self.world_changes.number(&all)
+        });
         Delta {
             proc,
             files: (files != n.key[0]).then_some(files),
