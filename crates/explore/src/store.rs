@@ -280,7 +280,7 @@ impl Keyer {
     pub fn numbers<'u>(&self, u: &'u Unexpanded, mine: &mut Mine) -> Numbers<'u> {
         assert!(self.wide, "states are taken by number over wide keys only");
         let t = &*self.tables;
-        let world = t.read_steps.world(mine, u.0[2], |w| t.world_parts(w));
+        let world = mine.world(u.0[2], |w| t.world_parts(w));
         Numbers::new(&u.0, world)
     }
 
@@ -356,7 +356,7 @@ impl Keyer {
         let world = match d.world {
             None => n.key[2],
             Some(number) => {
-                t.read_steps.world_step(mine, (n.key[2], number), |k| t.world_steps.get(k)).unwrap_or_else(|| {
+                mine.world_step((n.key[2], number), |k| t.world_steps.get(k)).unwrap_or_else(|| {
                     let mut parts: SmallVec<[u32; 24]> = SmallVec::from_slice(&n.world[..1 + n.objects]);
                     // changed parts take their new numbers, added ones come last
                     let put = |parts: &mut SmallVec<[u32; 24]>, start: usize, changes: &[(u32, u32)]| {
@@ -482,13 +482,14 @@ type Values = SmallVec<[u32; 8]>;
 /// depends on nothing else but the lost-update bookkeeping, whose changes
 /// are kept and made again (see [`StepKey`]), so a step from a state that
 /// agrees on a shape's parts with one kept under that shape does what it
-/// did. Each thread keeps a copy of the shapes it used: a copy older than
-/// the shared one only finds fewer steps.
+/// did. Any shape is sound, so each thread keeps a copy of the shapes and
+/// steps it used (see [`Mine`]): a copy older than the shared one only
+/// finds fewer steps.
 struct ReadSteps {
     /// The shape of each origin.
     shapes: Memo<(Actor, u32), Reads>,
     done: Memo<ReadKey, Option<Arc<Delta>>>,
-    /// Names these tables in each thread's copy of the shapes.
+    /// Names these tables in each thread's copy (see [`Mine`]).
     id: u64,
 }
 
@@ -505,7 +506,8 @@ struct ReadKey {
 static NEXT_READ_STEPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 thread_local! {
-    /// This thread's copy of what it used of one [`ReadSteps`] (by its id).
+    /// This thread's copy of what it used of one store's tables (by the id
+    /// of its [`ReadSteps`]).
     static MINE: std::cell::RefCell<Mine> = std::cell::RefCell::new(Mine::default());
 }
 
@@ -540,6 +542,39 @@ impl Mine {
     /// Steps a thread keeps a copy of, at most (then it starts again).
     const MAX_STEPS: usize = 1 << 20;
 
+    /// The objects and process table after changes (see
+    /// [`Tables::world_steps`]): this thread's copy, or what `shared` finds.
+    fn world_step(&mut self, k: (u32, u32), shared: impl FnOnce(&(u32, u32)) -> Option<u32>) -> Option<u32> {
+        if let Some(w) = self.world_steps.get(&k) {
+            return Some(*w);
+        }
+        let w = shared(&k)?;
+        self.world_steps.insert(k, w);
+        Some(w)
+    }
+
+    /// The parts of the objects and process table numbered `w` (see
+    /// [`Tables::worlds`]): this thread's copy, or what `shared` gives.
+    fn world(&mut self, w: u32, shared: impl FnOnce(u32) -> Box<[u32]>) -> Arc<[u32]> {
+        self.worlds.entry(w).or_insert_with(|| shared(w).into()).clone()
+    }
+
+    /// The bookkeeping after changes (see [`Tables::track_steps`]): this
+    /// thread's copy, or a copy of what `shared` finds.
+    fn track_step(
+        &mut self,
+        k: (u32, u32),
+        shared: impl FnOnce(&(u32, u32)) -> Option<TrackDone>,
+    ) -> Option<TrackDone> {
+        if let Some(d) = self.track_steps.get(&k) {
+            return Some(d.clone());
+        }
+        let (to, lost) = shared(&k)?;
+        let d = (to, lost.map(|e| Arc::from(e.to_vec())));
+        self.track_steps.insert(k, d.clone());
+        Some(d)
+    }
+
     /// `f` on this thread's copy for the store of tables `id`.
     fn with<R>(id: u64, f: impl FnOnce(&mut Mine) -> R) -> R {
         MINE.with(|c| {
@@ -563,75 +598,34 @@ impl ReadSteps {
     /// What the step from `from` did from a state whose numbers for a shape
     /// `values` gives: this thread's copy, or the shared one.
     fn recall(&self, mine: &mut Mine, from: (Actor, u32), values: impl Fn(Reads) -> Values) -> Recall {
-        {
-            let origin = match mine.origins.get_mut(&from) {
-                Some(o) => o,
-                None => {
-                    // an origin not seen yet is looked up again next time
-                    let Some(shape) = self.shapes.get(&from) else { return Recall::Unknown };
-                    mine.origins.entry(from).or_insert(Origin { shape, done: FxHashMap::default() })
-                }
-            };
-            let v = values(origin.shape);
-            let done = match origin.done.get(&v) {
-                Some(d) => d.clone(),
-                None => {
-                    let key = ReadKey { from, shape: origin.shape, values: v };
-                    let Some(d) = self.done.get(&key) else { return Recall::Unknown };
-                    let d = d.map(|d| Arc::new(d.own()));
-                    origin.done.insert(key.values, d.clone());
-                    mine.steps += 1;
-                    if mine.steps >= Mine::MAX_STEPS {
-                        mine.origins.clear();
-                        mine.steps = 0;
-                    }
-                    d
-                }
-            };
-            match done {
-                None => Recall::Blocked,
-                Some(d) => Recall::Done(d),
+        let origin = match mine.origins.get_mut(&from) {
+            Some(o) => o,
+            None => {
+                // an origin not seen yet is looked up again next time
+                let Some(shape) = self.shapes.get(&from) else { return Recall::Unknown };
+                mine.origins.entry(from).or_insert(Origin { shape, done: FxHashMap::default() })
             }
+        };
+        let v = values(origin.shape);
+        let done = match origin.done.get(&v) {
+            Some(d) => d.clone(),
+            None => {
+                let key = ReadKey { from, shape: origin.shape, values: v };
+                let Some(d) = self.done.get(&key) else { return Recall::Unknown };
+                let d = d.map(|d| Arc::new(d.own()));
+                origin.done.insert(key.values, d.clone());
+                mine.steps += 1;
+                if mine.steps >= Mine::MAX_STEPS {
+                    mine.origins.clear();
+                    mine.steps = 0;
+                }
+                d
+            }
+        };
+        match done {
+            None => Recall::Blocked,
+            Some(d) => Recall::Done(d),
         }
-    }
-
-    /// The objects and process table after changes (see
-    /// [`Tables::world_steps`]): this thread's copy, or what `shared` finds.
-    fn world_step(
-        &self,
-        mine: &mut Mine,
-        k: (u32, u32),
-        shared: impl FnOnce(&(u32, u32)) -> Option<u32>,
-    ) -> Option<u32> {
-        if let Some(w) = mine.world_steps.get(&k) {
-            return Some(*w);
-        }
-        let w = shared(&k)?;
-        mine.world_steps.insert(k, w);
-        Some(w)
-    }
-
-    /// The parts of the objects and process table numbered `w` (see
-    /// [`Tables::worlds`]): this thread's copy, or what `shared` gives.
-    fn world(&self, mine: &mut Mine, w: u32, shared: impl FnOnce(u32) -> Box<[u32]>) -> Arc<[u32]> {
-        mine.worlds.entry(w).or_insert_with(|| shared(w).into()).clone()
-    }
-
-    /// The bookkeeping after changes (see [`Tables::track_steps`]): this
-    /// thread's copy, or a copy of what `shared` finds.
-    fn track_step(
-        &self,
-        mine: &mut Mine,
-        k: (u32, u32),
-        shared: impl FnOnce(&(u32, u32)) -> Option<TrackDone>,
-    ) -> Option<TrackDone> {
-        if let Some(d) = mine.track_steps.get(&k) {
-            return Some(d.clone());
-        }
-        let (to, lost) = shared(&k)?;
-        let d = (to, lost.map(|e| Arc::from(e.to_vec())));
-        mine.track_steps.insert(k, d.clone());
-        Some(d)
     }
 
     /// Keeps what the step from `from` did (`None`: it was blocked), from a
@@ -1255,7 +1249,7 @@ impl Tables {
             return (from, others.clone());
         }
         let key = (from, *number);
-        if let Some((to, lost)) = self.read_steps.track_step(mine, key, |k| self.track_steps.get(k)) {
+        if let Some((to, lost)) = mine.track_step(key, |k| self.track_steps.get(k)) {
             return (to, lost.or_else(|| others.clone()));
         }
         let mut track = track();
