@@ -309,8 +309,6 @@ impl Keyer {
             t.actors.insert(world, actors.clone());
             actors
         });
-        // the thread's own copy
-        let actors: Option<Arc<[Actor]>> = actors.map(|a| a.iter().copied().collect());
         mine.actors.insert(world, actors.clone());
         actors
     }
@@ -513,9 +511,9 @@ thread_local! {
 
 /// A thread's copy of what it used of the tables of one store (see
 /// [`ReadSteps`], [`Tables::world_steps`], [`Tables::worlds`] and
-/// [`Tables::track_steps`]): found here, a step costs no lock and touches no
-/// memory another thread writes (what is shared is copied for the thread,
-/// so even its count of references is the thread's own).
+/// [`Tables::track_steps`]): found here, a step costs no lock. (Copying
+/// what it keeps as well, so that even the counts of references were the
+/// thread's own, measured no faster.)
 #[derive(Default)]
 pub struct Mine {
     id: u64,
@@ -560,7 +558,7 @@ impl Mine {
     }
 
     /// The bookkeeping after changes (see [`Tables::track_steps`]): this
-    /// thread's copy, or a copy of what `shared` finds.
+    /// thread's copy, or what `shared` finds.
     fn track_step(
         &mut self,
         k: (u32, u32),
@@ -569,8 +567,7 @@ impl Mine {
         if let Some(d) = self.track_steps.get(&k) {
             return Some(d.clone());
         }
-        let (to, lost) = shared(&k)?;
-        let d = (to, lost.map(|e| Arc::from(e.to_vec())));
+        let d = shared(&k)?;
         self.track_steps.insert(k, d.clone());
         Some(d)
     }
@@ -612,7 +609,6 @@ impl ReadSteps {
             None => {
                 let key = ReadKey { from, shape: origin.shape, values: v };
                 let Some(d) = self.done.get(&key) else { return Recall::Unknown };
-                let d = d.map(|d| Arc::new(d.own()));
                 origin.done.insert(key.values, d.clone());
                 mine.steps += 1;
                 if mine.steps >= Mine::MAX_STEPS {
@@ -672,24 +668,6 @@ impl Delta {
 
     fn others(&self) -> &Events {
         self.more.as_deref().map_or(&None, |m| &m.others)
-    }
-
-    /// A copy for one thread (see [`Mine`]): nothing in it is counted by
-    /// another thread.
-    fn own(&self) -> Delta {
-        let more = self
-            .more
-            .as_deref()
-            .map(|m| Box::new(More { spawned: m.spawned.clone(), others: m.others.as_deref().map(Arc::from) }));
-        Delta {
-            proc: self.proc,
-            files: self.files,
-            world: self.world,
-            objects: self.objects.clone(),
-            metas: self.metas.clone(),
-            ops: self.ops.clone(),
-            more,
-        }
     }
 }
 
