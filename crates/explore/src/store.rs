@@ -353,28 +353,8 @@ impl Keyer {
         let (track, events) = t.track_after(mine, from, || t.track.get(from), &d.ops, d.others());
         let world = match d.world {
             None => n.key[2],
-            Some(number) => {
-                mine.world_step((n.key[2], number), |k| t.world_steps.get(k)).unwrap_or_else(|| {
-                    let mut parts: SmallVec<[u32; 24]> = SmallVec::from_slice(&n.world[..1 + n.objects]);
-                    // changed parts take their new numbers, added ones come last
-                    let put = |parts: &mut SmallVec<[u32; 24]>, start: usize, changes: &[(u32, u32)]| {
-                        for &(i, x) in changes {
-                            match parts.get_mut(start + i as usize) {
-                                Some(slot) => *slot = x,
-                                None => parts.push(x),
-                            }
-                        }
-                    };
-                    put(&mut parts, 1, &d.objects);
-                    parts[0] = (parts.len() - 1) as u32;
-                    let start = parts.len();
-                    parts.extend_from_slice(n.metas());
-                    put(&mut parts, start, &d.metas);
-                    let to = t.intern_world(&parts);
-                    t.world_steps.insert((n.key[2], number), to);
-                    to
-                })
-            }
+            Some(number) => Mine::local_or(&mut mine.world_steps, (n.key[2], number), |k| t.world_steps.get(k))
+                .unwrap_or_else(|| t.world_after(n, d, number)),
         };
         let spawned = d.spawned();
         let mut key: Key = SmallVec::from_slice(&[d.files.unwrap_or(n.key[0]), track, world]);
@@ -540,36 +520,25 @@ impl Mine {
     /// Steps a thread keeps a copy of, at most (then it starts again).
     const MAX_STEPS: usize = 1 << 20;
 
-    /// The objects and process table after changes (see
-    /// [`Tables::world_steps`]): this thread's copy, or what `shared` finds.
-    fn world_step(&mut self, k: (u32, u32), shared: impl FnOnce(&(u32, u32)) -> Option<u32>) -> Option<u32> {
-        if let Some(w) = self.world_steps.get(&k) {
-            return Some(*w);
+    /// The value for `k` in one of this thread's tables, or what `shared`
+    /// finds for it (then kept in the thread's table too).
+    fn local_or<K: Hash + Eq + Copy, V: Clone>(
+        table: &mut FxHashMap<K, V>,
+        k: K,
+        shared: impl FnOnce(&K) -> Option<V>,
+    ) -> Option<V> {
+        if let Some(v) = table.get(&k) {
+            return Some(v.clone());
         }
-        let w = shared(&k)?;
-        self.world_steps.insert(k, w);
-        Some(w)
+        let v = shared(&k)?;
+        table.insert(k, v.clone());
+        Some(v)
     }
 
     /// The parts of the objects and process table numbered `w` (see
     /// [`Tables::worlds`]): this thread's copy, or what `shared` gives.
     fn world(&mut self, w: u32, shared: impl FnOnce(u32) -> Box<[u32]>) -> Arc<[u32]> {
         self.worlds.entry(w).or_insert_with(|| shared(w).into()).clone()
-    }
-
-    /// The bookkeeping after changes (see [`Tables::track_steps`]): this
-    /// thread's copy, or what `shared` finds.
-    fn track_step(
-        &mut self,
-        k: (u32, u32),
-        shared: impl FnOnce(&(u32, u32)) -> Option<TrackDone>,
-    ) -> Option<TrackDone> {
-        if let Some(d) = self.track_steps.get(&k) {
-            return Some(d.clone());
-        }
-        let d = shared(&k)?;
-        self.track_steps.insert(k, d.clone());
-        Some(d)
     }
 
     /// `f` on this thread's copy for the store of tables `id`.
@@ -640,7 +609,11 @@ impl ReadSteps {
             mine.steps -= origin.done.len();
             *origin = Origin { shape, done: FxHashMap::default() };
         }
-        self.done.insert(ReadKey { from, shape, values: values(shape) }, done);
+        let values = values(shape);
+        // the thread that learned it recalls it without the shared table
+        origin.done.insert(values.clone(), done.clone());
+        mine.steps += 1;
+        self.done.insert(ReadKey { from, shape, values }, done);
     }
 }
 
@@ -663,11 +636,11 @@ pub struct Delta {
 
 impl Delta {
     fn spawned(&self) -> &[u32] {
-        self.more.as_deref().map_or(&[][..], |m| &m.spawned[..])
+        More::spawned(&self.more)
     }
 
     fn others(&self) -> &Events {
-        self.more.as_deref().map_or(&None, |m| &m.others)
+        More::others(&self.more)
     }
 }
 
@@ -712,15 +685,25 @@ struct More {
 /// report what they reported before.
 pub type Events = Option<Arc<[Event]>>;
 
-impl StepDone {
-    /// The processes the step started.
-    fn spawned(&self) -> &[u32] {
-        self.more.as_deref().map_or(&[][..], |m| &m.spawned[..])
+impl More {
+    /// The processes a step started.
+    fn spawned(more: &Option<Box<More>>) -> &[u32] {
+        more.as_deref().map_or(&[][..], |m| &m.spawned[..])
     }
 
-    /// What the step reported besides lost updates.
+    /// What a step reported besides lost updates.
+    fn others(more: &Option<Box<More>>) -> &Events {
+        more.as_deref().map_or(&None, |m| &m.others)
+    }
+}
+
+impl StepDone {
+    fn spawned(&self) -> &[u32] {
+        More::spawned(&self.more)
+    }
+
     fn others(&self) -> &Events {
-        self.more.as_deref().map_or(&None, |m| &m.others)
+        More::others(&self.more)
     }
 }
 
@@ -1137,6 +1120,30 @@ impl Tables {
         )
     }
 
+    /// The number of the objects and process table after `d`'s changes
+    /// (numbered `number`) to those of the state numbered `n`, found and
+    /// kept in [`Tables::world_steps`].
+    fn world_after(&self, n: &Numbers<'_>, d: &Delta, number: u32) -> u32 {
+        // changed parts take their new numbers, added ones come last
+        let put = |parts: &mut SmallVec<[u32; 24]>, start: usize, changes: &[(u32, u32)]| {
+            for &(i, x) in changes {
+                match parts.get_mut(start + i as usize) {
+                    Some(slot) => *slot = x,
+                    None => parts.push(x),
+                }
+            }
+        };
+        let mut parts: SmallVec<[u32; 24]> = SmallVec::from_slice(&n.world[..1 + n.objects]);
+        put(&mut parts, 1, &d.objects);
+        parts[0] = (parts.len() - 1) as u32;
+        let start = parts.len();
+        parts.extend_from_slice(n.metas());
+        put(&mut parts, start, &d.metas);
+        let to = self.intern_world(&parts);
+        self.world_steps.insert((n.key[2], number), to);
+        to
+    }
+
     /// The list of the parts numbered `ids`.
     fn parts<T: Hash + Clone + Eq>(&self, table: &Table<T>, ids: &[u32]) -> Parts<T> {
         Parts::new(ids.iter().map(|&i| table.get(i)).collect())
@@ -1227,7 +1234,7 @@ impl Tables {
             return (from, others.clone());
         }
         let key = (from, *number);
-        if let Some((to, lost)) = mine.track_step(key, |k| self.track_steps.get(k)) {
+        if let Some((to, lost)) = Mine::local_or(&mut mine.track_steps, key, |k| self.track_steps.get(k)) {
             return (to, lost.or_else(|| others.clone()));
         }
         let mut track = track();
