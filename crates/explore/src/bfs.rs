@@ -528,8 +528,13 @@ impl Search<'_, '_> {
         loop {
             // the states stored so far beyond those expanded: expanded
             // while the pending batch is merged (their successors do not
-            // depend on the merge, and merging stays in index order)
-            let end = self.states.len().min(i + BATCH);
+            // depend on the merge, and merging stays in index order); of
+            // a few, a quarter is left for the next batch, to expand while
+            // this one is merged (else the merge, a third of the work on a
+            // small model, would run alone: 10 % faster on ticket_nolock 4)
+            let waiting = self.states.len() - i;
+            let keep_back = if waiting < 2 * BATCH && waiting >= 4 * SMALL_BATCH { waiting / 4 } else { 0 };
+            let end = i + (waiting - keep_back).min(BATCH);
             // rebuilt from their keys where they are expanded
             let batch: Vec<Unexpanded> = (i..end).map(|k| self.states.unexpanded(k)).collect();
             if batch.is_empty() && pending.is_none() {
