@@ -7,8 +7,8 @@
 //! each list of parts (a state's objects, entries, processes: lists of
 //! numbers), and the files and the lost-update bookkeeping; a state is
 //! stored as five numbers, or, with wide keys (see [`Store::new`]), as
-//! three (files, bookkeeping, and objects and process table together) and
-//! one per process. A step changes one or two parts, so most
+//! four (files, bookkeeping, the lists of objects and of process-table
+//! entries) and one per process. A step changes one or two parts, so most
 //! parts and lists are shared by many states and stored once; comparing
 //! two states compares their numbers. A part or list a step did not change
 //! carries its number (see [`Shared::interned`]), so only what a step made
@@ -56,10 +56,10 @@ use interleave_machine::system::{Actor, State};
 use interleave_machine::value::Pid;
 use interleave_machine::world::{redo_track, File, LocTrack, Object, ProcMeta, TrackOp, World};
 
-/// A state's key: the numbers of its files and lost-update bookkeeping;
-/// then of its objects' list, its process-table entries' list and its
-/// processes' list (narrow keys), or of its objects and entries together
-/// and of each process (wide keys, see [`Store::new`]).
+/// A state's key: the numbers of its files and lost-update bookkeeping, of
+/// its objects' list and its process-table entries' list; then of its
+/// processes' list (narrow keys) or of each process (wide keys, see
+/// [`Store::new`]).
 pub type Key = SmallVec<[u32; 12]>;
 
 /// A state ready to be stored, made on the thread that made the state.
@@ -280,8 +280,9 @@ impl Keyer {
     pub fn numbers<'u>(&self, u: &'u Unexpanded, mine: &mut Mine) -> Numbers<'u> {
         assert!(self.wide, "states are taken by number over wide keys only");
         let t = &*self.tables;
-        let world = mine.world(u.0[2], |w| t.world_parts(w));
-        Numbers::new(&u.0, world)
+        let objects = Mine::list(&mut mine.objects, u.0[2], |l| t.object_lists.with(l, |(_, ids)| ids.clone()));
+        let metas = Mine::list(&mut mine.metas, u.0[3], |l| t.meta_lists.with(l, |(_, ids)| ids.clone()));
+        Numbers { key: &u.0, objects, metas }
     }
 
     /// `f` with this thread's copy of what it used of the tables (see
@@ -295,14 +296,14 @@ impl Keyer {
     /// they are found once for each content of those.
     pub fn actors(&self, m: &Machine<'_>, n: &Numbers<'_>, mine: &mut Mine) -> Option<Arc<[Actor]>> {
         let t = &*self.tables;
-        let world = n.key[2];
+        let world = n.world();
         if let Some(a) = mine.actors.get(&world) {
             return a.clone();
         }
         let actors = t.actors.get(&world).unwrap_or_else(|| {
             let w = World {
-                procs: t.parts(&t.metas, n.metas()).into(),
-                objects: t.parts(&t.objects, n.objects()).into(),
+                objects: t.object_lists.get(world.0).into(),
+                procs: t.meta_lists.get(world.1).into(),
                 ..World::default()
             };
             let actors = (!m.world_finished(&w)).then(|| m.world_actors(&w).into());
@@ -351,16 +352,22 @@ impl Keyer {
         let t = &*self.tables;
         let from = n.key[1];
         let (track, events) = t.track_after(mine, from, || t.track.get(from), &d.ops, d.others());
-        let world = match d.world {
-            None => n.key[2],
-            Some(number) => Mine::local_or(&mut mine.world_steps, (n.key[2], number), |k| t.world_steps.get(k))
-                .unwrap_or_else(|| t.world_after(n, d, number)),
+        let (objects, metas) = n.world();
+        let objects = match &d.objects {
+            None => objects,
+            Some(c) => Mine::local_or(&mut mine.object_steps, (objects, c.number), |k| t.object_steps.get(k))
+                .unwrap_or_else(|| t.list_after(&t.object_lists, &t.objects, &t.object_steps, objects, n.objects(), c)),
+        };
+        let metas = match &d.metas {
+            None => metas,
+            Some(c) => Mine::local_or(&mut mine.meta_steps, (metas, c.number), |k| t.meta_steps.get(k))
+                .unwrap_or_else(|| t.list_after(&t.meta_lists, &t.metas, &t.meta_steps, metas, n.metas(), c)),
         };
         let spawned = d.spawned();
-        let mut key: Key = SmallVec::from_slice(&[d.files.unwrap_or(n.key[0]), track, world]);
+        let mut key: Key = SmallVec::from_slice(&[d.files.unwrap_or(n.key[0]), track, objects, metas]);
         key.extend_from_slice(n.procs());
         if let Actor::Proc(p) | Actor::Signal(p) = a {
-            key[3 + p as usize] = d.proc;
+            key[Numbers::PROCS + p as usize] = d.proc;
             key.extend_from_slice(spawned);
         }
         (Stored::key(key), events)
@@ -368,35 +375,33 @@ impl Keyer {
 }
 
 /// A stored state by number, from its wide key (files, bookkeeping, the
-/// objects and process table as one number, then each process's number)
-/// and the parts of its world: the number of objects, each object's
-/// number, each process-table entry's.
+/// list of objects, that of process-table entries, then each process's
+/// number) and the numbers of the parts in its two lists.
 pub struct Numbers<'u> {
     key: &'u [u32],
-    world: Arc<[u32]>,
-    objects: usize,
+    objects: Arc<[u32]>,
+    metas: Arc<[u32]>,
 }
 
 impl<'u> Numbers<'u> {
-    fn new(key: &'u [u32], world: Arc<[u32]>) -> Numbers<'u> {
-        Numbers { key, objects: world[0] as usize, world }
-    }
+    /// Where the processes' numbers start in a wide key.
+    const PROCS: usize = 4;
 
     fn objects(&self) -> &[u32] {
-        &self.world[1..1 + self.objects]
+        &self.objects
     }
 
     fn metas(&self) -> &[u32] {
-        &self.world[1 + self.objects..]
+        &self.metas
     }
 
     fn procs(&self) -> &'u [u32] {
-        &self.key[3..]
+        &self.key[Self::PROCS..]
     }
 
-    /// The number of the objects and process table.
-    pub fn world(&self) -> u32 {
-        self.key[2]
+    /// The numbers of the list of objects and of the process table.
+    pub fn world(&self) -> (u32, u32) {
+        (self.key[2], self.key[3])
     }
 
     /// The number of the lost-update bookkeeping.
@@ -490,19 +495,22 @@ thread_local! {
 }
 
 /// A thread's copy of what it used of the tables of one store (see
-/// [`ReadSteps`], [`Tables::world_steps`], [`Tables::worlds`] and
+/// [`ReadSteps`], [`Tables::object_steps`], [`Tables::meta_steps`], the
+/// numbers in the lists of objects and process-table entries, and
 /// [`Tables::track_steps`]): found here, a step costs no lock. (Copying
 /// what it keeps as well, so that even the counts of references were the
 /// thread's own, measured no faster.)
 #[derive(Default)]
 pub struct Mine {
     id: u64,
-    actors: FxHashMap<u32, Option<Arc<[Actor]>>>,
+    actors: FxHashMap<(u32, u32), Option<Arc<[Actor]>>>,
     /// The line of each private part (see [`Keyer::line`]).
     lines: FxHashMap<u32, u32>,
     origins: FxHashMap<(Actor, u32), Origin>,
-    world_steps: FxHashMap<(u32, u32), u32>,
-    worlds: FxHashMap<u32, Arc<[u32]>>,
+    object_steps: FxHashMap<(u32, u32), u32>,
+    meta_steps: FxHashMap<(u32, u32), u32>,
+    objects: FxHashMap<u32, Arc<[u32]>>,
+    metas: FxHashMap<u32, Arc<[u32]>>,
     track_steps: FxHashMap<(u32, u32), TrackDone>,
     /// Steps kept in `origins`.
     steps: usize,
@@ -535,10 +543,10 @@ impl Mine {
         Some(v)
     }
 
-    /// The parts of the objects and process table numbered `w` (see
-    /// [`Tables::worlds`]): this thread's copy, or what `shared` gives.
-    fn world(&mut self, w: u32, shared: impl FnOnce(u32) -> Box<[u32]>) -> Arc<[u32]> {
-        self.worlds.entry(w).or_insert_with(|| shared(w).into()).clone()
+    /// The numbers of the parts in the list numbered `l`, from one of this
+    /// thread's tables, or from what `shared` gives.
+    fn list(table: &mut FxHashMap<u32, Arc<[u32]>>, l: u32, shared: impl FnOnce(u32) -> Box<[u32]>) -> Arc<[u32]> {
+        table.entry(l).or_insert_with(|| shared(l).into()).clone()
     }
 
     /// `f` on this thread's copy for the store of tables `id`.
@@ -619,19 +627,27 @@ impl ReadSteps {
 
 /// What a step did, by number, as changes: the moving process's new
 /// private part, the files when it changed them, the objects and
-/// process-table entries it changed or added (index and number, in index
-/// order; numbered, when there are any, to name them in
-/// [`Tables::world_steps`]), its changes to the lost-update bookkeeping, and (rarely) the
-/// processes it started and what it reported besides lost updates.
+/// process-table entries it changed or added (see [`Changes`]), its
+/// changes to the lost-update bookkeeping, and (rarely) the processes it
+/// started and what it reported besides lost updates.
 #[derive(Debug)]
 pub struct Delta {
     proc: u32,
     files: Option<u32>,
-    world: Option<u32>,
-    objects: SmallVec<[(u32, u32); 2]>,
-    metas: SmallVec<[(u32, u32); 2]>,
+    objects: Option<Changes>,
+    metas: Option<Changes>,
     ops: (u32, Box<[TrackOp]>),
     more: Option<Box<More>>,
+}
+
+/// A step's changes to a list of parts (objects or process-table
+/// entries): each part it changed or added, by index and number, in index
+/// order; numbered by content, to name them in [`Tables::object_steps`] or
+/// [`Tables::meta_steps`].
+#[derive(Debug)]
+struct Changes {
+    number: u32,
+    parts: SmallVec<[(u32, u32); 2]>,
 }
 
 impl Delta {
@@ -712,11 +728,10 @@ impl Store {
     /// hold each process's number instead of their list's: a step that
     /// changes one process then changes one number of the key, where a
     /// narrow key needs the number of the new list (a lookup per step, and
-    /// a new list interned for most new states); their objects and
-    /// process-table entries are numbered together, by each part's number,
-    /// so a step recalled by what it read (see [`Keyer::recall`]) can be
-    /// made on them by number. Narrow keys are smaller and faster to make
-    /// from a whole state, which is what the reductions give.
+    /// a new list interned for most new states); a step recalled by what it
+    /// read (see [`Keyer::recall`]) is made on them by number. Narrow keys
+    /// are smaller and faster to make from a whole state, which is what the
+    /// reductions give.
     pub fn new(compact: bool, wide: bool) -> Store {
         let kind = if compact {
             Kind::Compact { seen: FxHashMap::default(), queue: VecDeque::new(), base: 0 }
@@ -1065,20 +1080,17 @@ struct Tables {
     /// bookkeeping (by its number), and the step's events when it lost an
     /// update (all of them, in order).
     track_steps: Memo<(u32, u32), TrackDone>,
-    /// The objects and process tables of wide keys, by the numbers of
-    /// their parts: the number of objects, each object's number, each
-    /// entry's.
-    worlds: Numbered<(), Box<[u32]>>,
-    /// The actors that can move, by the number of the objects and process
-    /// table (see [`Keyer::actors`]).
-    actors: Memo<u32, Option<Arc<[Actor]>>>,
-    /// The objects and process table after a step's changes to them (by
-    /// their number, see [`Delta`]) are made on those numbered so.
-    world_steps: Memo<(u32, u32), u32>,
-    /// Numbers a step's changes to the objects and process table by
-    /// content (see [`Delta`]): steps from different states often make the
-    /// same changes.
-    world_changes: ByContent<u32>,
+    /// The actors that can move, by the numbers of the list of objects and
+    /// of the process table (see [`Keyer::actors`]).
+    actors: Memo<(u32, u32), Option<Arc<[Actor]>>>,
+    /// The list of objects after a step's changes to it (by their number,
+    /// see [`Changes`]) are made on the list numbered so.
+    object_steps: Memo<(u32, u32), u32>,
+    /// The same for the process table.
+    meta_steps: Memo<(u32, u32), u32>,
+    /// Numbers a step's changes to a list by content (see [`Changes`]):
+    /// steps from different states often make the same changes.
+    changes: ByContent<(u32, u32)>,
     /// Steps done so far by number, by what they read.
     read_steps: ReadSteps,
 }
@@ -1088,59 +1100,38 @@ impl Tables {
     fn key(&self, s: &State, wide: bool) -> Key {
         let w = &s.world;
         let track = self.track.intern(&w.track);
-        if !wide {
-            let [files, objects, metas] = self.world_key(w);
-            let procs = self.proc_lists.intern_list(&self.procs, &s.procs);
-            return SmallVec::from_slice(&[files, track, objects, metas, procs]);
+        let [files, objects, metas] = self.world_key(w);
+        let mut key = SmallVec::from_slice(&[files, track, objects, metas]);
+        if wide {
+            assert_eq!(w.procs.untracked().len(), s.procs.len(), "one process-table entry per process");
+            key.extend(s.procs.iter().map(|p| self.procs.intern(p)));
+        } else {
+            key.push(self.proc_lists.intern_list(&self.procs, &s.procs));
         }
-        let (objects, metas) = (w.objects.untracked(), w.procs.untracked());
-        assert_eq!(metas.len(), s.procs.len(), "one process-table entry per process");
-        let mut parts: SmallVec<[u32; 24]> = SmallVec::with_capacity(1 + objects.len() + metas.len());
-        parts.push(objects.len() as u32);
-        parts.extend(objects.iter().map(|o| self.objects.intern(o)));
-        parts.extend(metas.iter().map(|m| self.metas.intern(m)));
-        let mut key = SmallVec::from_slice(&[self.files.intern(&w.files), track, self.intern_world(&parts)]);
-        key.extend(s.procs.iter().map(|p| self.procs.intern(p)));
         key
     }
 
-    /// The parts of the objects and process table numbered `w`.
-    fn world_parts(&self, w: u32) -> Box<[u32]> {
-        self.worlds.with(w, |(_, parts)| parts.clone())
-    }
-
-    /// The number of the objects and process table whose parts are
-    /// numbered `parts` (see [`Tables::worlds`]).
-    fn intern_world(&self, parts: &[u32]) -> u32 {
-        self.worlds.number(
-            FxBuildHasher.hash_one(parts),
-            |(_, y)| **y == *parts,
-            |(_, y)| FxBuildHasher.hash_one(&y[..]),
-            || (Shared::new(()), parts.into()),
-        )
-    }
-
-    /// The number of the objects and process table after `d`'s changes
-    /// (numbered `number`) to those of the state numbered `n`, found and
-    /// kept in [`Tables::world_steps`].
-    fn world_after(&self, n: &Numbers<'_>, d: &Delta, number: u32) -> u32 {
+    /// The number of the list numbered `from` (its parts' numbers `before`)
+    /// after changes `c`, found and kept in `steps`.
+    fn list_after<T: Hash + Clone + Eq>(
+        &self,
+        lists: &Lists<T>,
+        parts: &Table<T>,
+        steps: &Memo<(u32, u32), u32>,
+        from: u32,
+        before: &[u32],
+        c: &Changes,
+    ) -> u32 {
         // changed parts take their new numbers, added ones come last
-        let put = |parts: &mut SmallVec<[u32; 24]>, start: usize, changes: &[(u32, u32)]| {
-            for &(i, x) in changes {
-                match parts.get_mut(start + i as usize) {
-                    Some(slot) => *slot = x,
-                    None => parts.push(x),
-                }
+        let mut ids: SmallVec<[u32; 16]> = SmallVec::from_slice(before);
+        for &(i, x) in &c.parts {
+            match ids.get_mut(i as usize) {
+                Some(slot) => *slot = x,
+                None => ids.push(x),
             }
-        };
-        let mut parts: SmallVec<[u32; 24]> = SmallVec::from_slice(&n.world[..1 + n.objects]);
-        put(&mut parts, 1, &d.objects);
-        parts[0] = (parts.len() - 1) as u32;
-        let start = parts.len();
-        parts.extend_from_slice(n.metas());
-        put(&mut parts, start, &d.metas);
-        let to = self.intern_world(&parts);
-        self.world_steps.insert((n.key[2], number), to);
+        }
+        let to = lists.intern_numbers(parts, &ids);
+        steps.insert((from, c.number), to);
         to
     }
 
@@ -1155,18 +1146,19 @@ impl Tables {
     fn delta(&self, n: &Numbers<'_>, a: Actor, s: &State, events: &[Event], ops: Vec<TrackOp>) -> Delta {
         // parts the step did not change carry their numbers
         fn changes<T: Hash + Clone + Eq>(
+            numbers: &ByContent<(u32, u32)>,
             table: &Table<T>,
             after: &Parts<T>,
             before: &[u32],
-        ) -> SmallVec<[(u32, u32); 2]> {
-            let mut out = SmallVec::new();
+        ) -> Option<Changes> {
+            let mut parts = SmallVec::new();
             for (i, x) in after.iter().enumerate() {
                 let id = table.intern(x);
                 if before.get(i) != Some(&id) {
-                    out.push((i as u32, id));
+                    parts.push((i as u32, id));
                 }
             }
-            out
+            (!parts.is_empty()).then(|| Changes { number: numbers.number(&parts), parts })
         }
         let w = &s.world;
         let files = self.files.intern(&w.files);
@@ -1177,19 +1169,11 @@ impl Tables {
             ),
             Actor::Feeder(..) => (u32::MAX, vec![]),
         };
-        let objects = changes(&self.objects, w.objects.untracked(), n.objects());
-        let metas = changes(&self.metas, w.procs.untracked(), n.metas());
-        let world = (!objects.is_empty() || !metas.is_empty()).then(|| {
-            let mut all = vec![objects.len() as u32];
-            all.extend(objects.iter().chain(&metas).flat_map(|&(i, x)| [i, x]));
-            self.world_changes.number(&all)
-        });
         Delta {
             proc,
             files: (files != n.key[0]).then_some(files),
-            world,
-            objects,
-            metas,
+            objects: changes(&self.changes, &self.objects, w.objects.untracked(), n.objects()),
+            metas: changes(&self.changes, &self.metas, w.procs.untracked(), n.metas()),
             ops: self.ops_numbered(ops),
             more: Self::more(spawned, events),
         }
@@ -1249,28 +1233,15 @@ impl Tables {
     /// The state with this key, rebuilt from its parts (each list shared,
     /// not copied).
     fn state(&self, key: &[u32], wide: bool) -> State {
-        if wide {
-            let n = Numbers::new(key, self.world_parts(key[2]).into());
-            return State {
-                world: World {
-                    objects: self.parts(&self.objects, n.objects()).into(),
-                    procs: self.parts(&self.metas, n.metas()).into(),
-                    files: self.files.get(key[0]),
-                    track: self.track.get(key[1]),
-                },
-                procs: self.parts(&self.procs, n.procs()),
-            };
-        }
-        let &[files, track, objects, metas, procs] = key else { unreachable!("a narrow key has five numbers") };
-        State {
-            world: World {
-                objects: self.object_lists.get(objects).into(),
-                procs: self.meta_lists.get(metas).into(),
-                files: self.files.get(files),
-                track: self.track.get(track),
-            },
-            procs: self.proc_lists.get(procs),
-        }
+        let world = World {
+            files: self.files.get(key[0]),
+            track: self.track.get(key[1]),
+            objects: self.object_lists.get(key[2]).into(),
+            procs: self.meta_lists.get(key[3]).into(),
+        };
+        let procs = &key[Numbers::PROCS..];
+        let procs = if wide { self.parts(&self.procs, procs) } else { self.proc_lists.get(procs[0]) };
+        State { world, procs }
     }
 }
 

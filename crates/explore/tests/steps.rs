@@ -165,7 +165,7 @@ fn by_number(m: &Machine<'_>) -> Counts {
     store.insert(m.initial_state().unwrap());
     // the objects-and-process-table and bookkeeping numbers of the states
     // each origin's steps were learned in
-    let mut learned: HashMap<(Actor, u32), Vec<(u32, u32)>> = HashMap::new();
+    let mut learned: HashMap<(Actor, u32), Vec<((u32, u32), u32)>> = HashMap::new();
     let mut c = Counts::default();
     let mut k = 0;
     while k < store.len().min(20_000) {
