@@ -533,7 +533,7 @@ impl Search<'_, '_> {
             // this one is merged (else the merge, a third of the work on a
             // small model, would run alone: 10 % faster on ticket_nolock 4)
             let waiting = self.states.len() - i;
-            let keep_back = if waiting < 2 * BATCH && waiting >= 4 * SMALL_BATCH { waiting / 4 } else { 0 };
+            let keep_back = if (4 * SMALL_BATCH..2 * BATCH).contains(&waiting) { waiting / 4 } else { 0 };
             let end = i + (waiting - keep_back).min(BATCH);
             // rebuilt from their keys where they are expanded
             let batch: Vec<Unexpanded> = (i..end).map(|k| self.states.unexpanded(k)).collect();

@@ -143,6 +143,9 @@ fn a_step_recalled_by_what_it_read_is_the_step() {
     assert!(total.recalled > 10_000 && total.other_world * 2 > total.recalled, "{total:?}");
 }
 
+/// The numbers of a state's list of objects and of its process table.
+type World = (u32, u32);
+
 #[derive(Debug, Default)]
 struct Counts {
     recalled: usize,
@@ -165,7 +168,7 @@ fn by_number(m: &Machine<'_>) -> Counts {
     store.insert(m.initial_state().unwrap());
     // the objects-and-process-table and bookkeeping numbers of the states
     // each origin's steps were learned in
-    let mut learned: HashMap<(Actor, u32), Vec<((u32, u32), u32)>> = HashMap::new();
+    let mut learned: HashMap<(Actor, u32), Vec<(World, u32)>> = HashMap::new();
     let mut c = Counts::default();
     let mut k = 0;
     while k < store.len().min(20_000) {
