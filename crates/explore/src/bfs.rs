@@ -399,7 +399,7 @@ impl<'a> Steps<'a, '_> {
             let n = c.numbers(u, mine);
             let Some(actors) = c.actors(self.m, &n, mine) else { return Ok(Expansion::Finished) };
             let mut state = None;
-            let mut moves = vec![];
+            let mut moves = Vec::with_capacity(actors.len());
             for &actor in actors.iter() {
                 let done = match c.recall(&n, actor, mine) {
                     Recall::Blocked => continue,
