@@ -580,17 +580,39 @@ impl Search<'_, '_> {
         batch: Option<Expanded>,
         bar: &crate::progress::Bar,
     ) -> Result<Option<StopReason>, ModelError> {
-        let Some((first, expanded)) = batch else { return Ok(None) };
+        let Some((first, mut expanded)) = batch else { return Ok(None) };
         let end = first + expanded.len();
-        for (k, e) in (first..end).zip(expanded) {
+        for (k, at) in (first..end).zip(0..) {
             if let Some(stop) = self.check_limits(k) {
                 return Ok(Some(stop));
             }
+            self.prefetch(&expanded, at);
+            let e = std::mem::replace(&mut expanded[at], Ok(Expansion::Finished));
             self.merge(k as u32, e?);
         }
         self.states.expanded(end);
         bar.update(self.states.len(), end, self.depth[end - 1], self.start.elapsed().as_secs_f64());
         Ok(None)
+    }
+
+    /// Asks for the memory the merge of the batch's states after the `at`th
+    /// reads, ahead of time (a hint: see [`crate::store::prefetch`]): the
+    /// moves of the fourth state on, and where the visited set keeps the
+    /// successors of the second state on (whose moves were asked for
+    /// before), so that the cache misses of several states overlap.
+    fn prefetch(&self, expanded: &[Result<Expansion<Stored>, ModelError>], at: usize) {
+        if let Some(Ok(Expansion::Moves(moves))) = expanded.get(at + 4) {
+            // a cache line at a time
+            let bytes = std::mem::size_of_val(&moves[..]);
+            for offset in (0..bytes).step_by(64) {
+                crate::store::prefetch(moves.as_ptr().cast::<u8>().wrapping_add(offset));
+            }
+        }
+        if let Some(Ok(Expansion::Moves(moves))) = expanded.get(at + 2) {
+            for mv in moves {
+                self.states.prefetch(&mv.to);
+            }
+        }
     }
 
     fn check_limits(&self, i: usize) -> Option<StopReason> {
