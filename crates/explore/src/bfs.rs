@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::store::{Events, Keyer, Recall, StepDone, StepKey, Store, Stored, Unexpanded};
+use crate::store::{Events, Keyer, StepDone, StepKey, Store, Stored, Taken, Unexpanded};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
@@ -401,10 +401,10 @@ impl<'a> Steps<'a, '_> {
             let mut state = None;
             let mut moves = Vec::with_capacity(actors.len());
             for &actor in actors.iter() {
-                let done = match c.recall(&n, actor, mine) {
-                    Recall::Blocked => continue,
-                    Recall::Done(done) => done,
-                    Recall::Unknown => {
+                let (to, events) = match c.take(&n, actor, mine) {
+                    Taken::Blocked => continue,
+                    Taken::Moved(to, events) => (to, events),
+                    Taken::Unknown => {
                         let s: &State = state.get_or_insert_with(|| c.load(u));
                         let mut t = s.clone();
                         let mut ctx = Ctx::keeping_track_ops();
@@ -413,11 +413,10 @@ impl<'a> Steps<'a, '_> {
                         let ops = ctx.track_ops.take().unwrap_or_default();
                         match c.learn(&n, actor, read, moved.then_some((&t, &ctx.events[..], ops)), mine) {
                             None => continue,
-                            Some(done) => done,
+                            Some(done) => c.replay_numbers(&n, actor, &done, mine),
                         }
                     }
                 };
-                let (to, events) = c.replay_numbers(&n, actor, &done, mine);
                 let events = Report::all(actor, events, |p| c.line(self.m, &n, p, mine));
                 moves.push(Move { actor, chain: vec![], canonical_chain: false, to, events });
             }

@@ -42,6 +42,7 @@
 use std::borrow::Borrow;
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -323,7 +324,8 @@ impl Keyer {
         };
         let w = &s.world;
         let from = t.track.intern(&w.track);
-        let (track, events) = self.mine(|mine| t.track_after(mine, from, || w.track.clone(), &d.ops, d.others()));
+        let (track, events) =
+            self.mine(|mine| t.track_after(&mut mine.after.track, from, || w.track.clone(), &d.ops, d.others()));
         let events = events.as_deref().map_or_else(Vec::new, <[Event]>::to_vec);
         // a part the step did not change is the parent's own
         let [files, objects, metas] = d.world;
@@ -366,8 +368,8 @@ impl Keyer {
     pub fn numbers<'u>(&self, u: &'u Unexpanded, mine: &mut Mine) -> Numbers<'u> {
         assert!(self.wide, "states are taken by number over wide keys only");
         let t = &*self.tables;
-        let objects = Mine::list(&mut mine.objects, u.0[2], |l| t.object_lists.with(l, |(_, ids)| ids.clone()));
-        let metas = Mine::list(&mut mine.metas, u.0[3], |l| t.meta_lists.with(l, |(_, ids)| ids.clone()));
+        let objects = Mine::list(&mut mine.objects, u.0[2], |l| t.object_lists.with(l, |(_, ids)| (&ids[..]).into()));
+        let metas = Mine::list(&mut mine.metas, u.0[3], |l| t.meta_lists.with(l, |(_, ids)| (&ids[..]).into()));
         Numbers { key: &u.0, objects, metas }
     }
 
@@ -380,7 +382,7 @@ impl Keyer {
     /// The actors that can move in the state numbered `n`, `None` when it
     /// has finished; they depend on its objects and process table only, so
     /// they are found once for each content of those.
-    pub fn actors(&self, m: &Machine<'_>, n: &Numbers<'_>, mine: &mut Mine) -> Option<Arc<[Actor]>> {
+    pub fn actors(&self, m: &Machine<'_>, n: &Numbers<'_>, mine: &mut Mine) -> Option<Rc<[Actor]>> {
         let t = &*self.tables;
         let world = n.world();
         if let Some(a) = mine.actors.get(&world) {
@@ -396,6 +398,7 @@ impl Keyer {
             t.actors.insert(world, actors.clone());
             actors
         });
+        let actors: Option<Rc<[Actor]>> = actors.as_deref().map(Rc::from);
         mine.actors.insert(world, actors.clone());
         actors
     }
@@ -406,14 +409,23 @@ impl Keyer {
         *mine.lines.entry(proc).or_insert_with(|| self.tables.procs.with(proc, |(x, _)| m.proc_line(x)))
     }
 
-    /// What `a`'s step from the state numbered `n` did before, found by
-    /// the numbers of what it may read (see [`ReadSteps`]).
-    pub fn recall(&self, n: &Numbers<'_>, a: Actor, mine: &mut Mine) -> Recall {
-        self.tables.read_steps.recall(mine, (a, n.proc_of(a)), |r| read_numbers(n, r))
+    /// `a`'s step from the state numbered `n`, when it was done before
+    /// (found by the numbers of what it may read, see [`ReadSteps`]): the
+    /// state it makes, ready to store, and its events.
+    pub fn take(&self, n: &Numbers<'_>, a: Actor, mine: &mut Mine) -> Taken {
+        let Mine { known, after, .. } = mine;
+        match self.tables.read_steps.recall(known, (a, n.proc_of(a)), |r| read_numbers(n, r)) {
+            None => Taken::Unknown,
+            Some(None) => Taken::Blocked,
+            Some(Some(d)) => {
+                let (to, events) = self.replay_in(n, a, d, after);
+                Taken::Moved(to, events)
+            }
+        }
     }
 
     /// Remembers what `a`'s step from the state numbered `n` did, run
-    /// after [`Keyer::recall`] gave `Unknown`: it read `read`, and `after`
+    /// after [`Keyer::take`] gave `Unknown`: it read `read`, and `after`
     /// is the state it made, what it reported and its changes to the
     /// lost-update bookkeeping, or `None` when it was blocked. Gives what it
     /// did, by number.
@@ -427,7 +439,7 @@ impl Keyer {
     ) -> Option<Arc<Delta>> {
         let t = &*self.tables;
         let done = after.map(|(s, events, ops)| Arc::new(t.delta(n, a, s, events, ops)));
-        t.read_steps.learn(mine, (a, n.proc_of(a)), read, |r| read_numbers(n, r), done.clone());
+        t.read_steps.learn(&mut mine.known, (a, n.proc_of(a)), read, |r| read_numbers(n, r), done.clone());
         done
     }
 
@@ -435,18 +447,24 @@ impl Keyer {
     /// ready to store, without making the state: its numbers, and the
     /// step's events.
     pub fn replay_numbers(&self, n: &Numbers<'_>, a: Actor, d: &Delta, mine: &mut Mine) -> (Stored, Events) {
+        self.replay_in(n, a, d, &mut mine.after)
+    }
+
+    /// [`Keyer::replay_numbers`] with this thread's tables of results
+    /// after changes.
+    fn replay_in(&self, n: &Numbers<'_>, a: Actor, d: &Delta, after: &mut After) -> (Stored, Events) {
         let t = &*self.tables;
         let from = n.key[1];
-        let (track, events) = t.track_after(mine, from, || t.track.get(from), &d.ops, d.others());
+        let (track, events) = t.track_after(&mut after.track, from, || t.track.get(from), &d.ops, d.others());
         let (objects, metas) = n.world();
         let objects = match &d.objects {
             None => objects,
-            Some(c) => Mine::local_or(&mut mine.object_steps, (objects, c.number), |k| t.object_steps.get(k))
+            Some(c) => Mine::local_or(&mut after.objects, (objects, c.number), |k| t.object_steps.get(k))
                 .unwrap_or_else(|| t.list_after(&t.object_lists, &t.objects, &t.object_steps, objects, n.objects(), c)),
         };
         let metas = match &d.metas {
             None => metas,
-            Some(c) => Mine::local_or(&mut mine.meta_steps, (metas, c.number), |k| t.meta_steps.get(k))
+            Some(c) => Mine::local_or(&mut after.metas, (metas, c.number), |k| t.meta_steps.get(k))
                 .unwrap_or_else(|| t.list_after(&t.meta_lists, &t.metas, &t.meta_steps, metas, n.metas(), c)),
         };
         let spawned = d.spawned();
@@ -465,8 +483,8 @@ impl Keyer {
 /// number) and the numbers of the parts in its two lists.
 pub struct Numbers<'u> {
     key: &'u [u32],
-    objects: Arc<[u32]>,
-    metas: Arc<[u32]>,
+    objects: Rc<[u32]>,
+    metas: Rc<[u32]>,
 }
 
 impl<'u> Numbers<'u> {
@@ -505,10 +523,11 @@ impl<'u> Numbers<'u> {
     }
 }
 
-/// What [`Keyer::recall`] knows of a step.
-pub enum Recall {
+/// What [`Keyer::take`] knows of a step.
+pub enum Taken {
     Blocked,
-    Done(Arc<Delta>),
+    /// The state it makes, ready to store, and its events.
+    Moved(Stored, Events),
     /// Not known: run it, then [`Keyer::learn`] what it did.
     Unknown,
 }
@@ -581,25 +600,42 @@ thread_local! {
 }
 
 /// A thread's copy of what it used of the tables of one store (see
-/// [`ReadSteps`], [`Tables::object_steps`], [`Tables::meta_steps`], the
-/// numbers in the lists of objects and process-table entries, and
-/// [`Tables::track_steps`]): found here, a step costs no lock. (Copying
-/// what it keeps as well, so that even the counts of references were the
-/// thread's own, measured no faster.)
+/// [`ReadSteps`], the numbers in the lists of objects and process-table
+/// entries, the actors, and [`After`]): found here, a step costs no lock.
+/// A step found here is used where it is kept, not copied out, so no
+/// count of references changes (threads that recall the same step would
+/// otherwise pass its count between their caches; 2 threads, 3 runs each:
+/// 0-10 % faster, nothing with one thread). What only this thread holds is
+/// counted by `Rc`.
 #[derive(Default)]
 pub struct Mine {
     id: u64,
-    actors: FxHashMap<(u32, u32), Option<Arc<[Actor]>>>,
+    actors: FxHashMap<(u32, u32), Option<Rc<[Actor]>>>,
     /// The line of each private part (see [`Keyer::line`]).
     lines: FxHashMap<u32, u32>,
+    known: Known,
+    after: After,
+    objects: FxHashMap<u32, Rc<[u32]>>,
+    metas: FxHashMap<u32, Rc<[u32]>>,
+}
+
+/// A thread's copy of the steps of [`ReadSteps`] it used.
+#[derive(Default)]
+struct Known {
     origins: FxHashMap<(Actor, u32), Origin>,
-    object_steps: FxHashMap<(u32, u32), u32>,
-    meta_steps: FxHashMap<(u32, u32), u32>,
-    objects: FxHashMap<u32, Arc<[u32]>>,
-    metas: FxHashMap<u32, Arc<[u32]>>,
-    track_steps: FxHashMap<(u32, u32), TrackDone>,
     /// Steps kept in `origins`.
     steps: usize,
+}
+
+/// A thread's copy of the results after changes it used: of the lists of
+/// objects and of process-table entries ([`Tables::object_steps`],
+/// [`Tables::meta_steps`]) and of the bookkeeping
+/// ([`Tables::track_steps`]).
+#[derive(Default)]
+struct After {
+    objects: FxHashMap<(u32, u32), u32>,
+    metas: FxHashMap<(u32, u32), u32>,
+    track: FxHashMap<(u32, u32), TrackDone>,
 }
 
 /// A thread's copy of the steps from one origin: their shape, and each by
@@ -631,8 +667,8 @@ impl Mine {
 
     /// The numbers of the parts in the list numbered `l`, from one of this
     /// thread's tables, or from what `shared` gives.
-    fn list(table: &mut FxHashMap<u32, Arc<[u32]>>, l: u32, shared: impl FnOnce(u32) -> Box<[u32]>) -> Arc<[u32]> {
-        table.entry(l).or_insert_with(|| shared(l).into()).clone()
+    fn list(table: &mut FxHashMap<u32, Rc<[u32]>>, l: u32, shared: impl FnOnce(u32) -> Rc<[u32]>) -> Rc<[u32]> {
+        table.entry(l).or_insert_with(|| shared(l)).clone()
     }
 
     /// `f` on this thread's copy for the store of tables `id`.
@@ -656,34 +692,34 @@ impl Default for ReadSteps {
 
 impl ReadSteps {
     /// What the step from `from` did from a state whose numbers for a shape
-    /// `values` gives: this thread's copy, or the shared one.
-    fn recall(&self, mine: &mut Mine, from: (Actor, u32), values: impl Fn(Reads) -> Values) -> Recall {
-        let origin = match mine.origins.get_mut(&from) {
-            Some(o) => o,
-            None => {
-                // an origin not seen yet is looked up again next time
-                let Some(shape) = self.shapes.get(&from) else { return Recall::Unknown };
-                mine.origins.entry(from).or_insert(Origin { shape, done: FxHashMap::default() })
+    /// `values` gives (`Some(None)`: it was blocked), from this thread's
+    /// copy, or the shared one; `None` when it is not known.
+    fn recall<'k>(
+        &self,
+        known: &'k mut Known,
+        from: (Actor, u32),
+        values: impl Fn(Reads) -> Values,
+    ) -> Option<&'k Option<Arc<Delta>>> {
+        if known.steps >= Mine::MAX_STEPS {
+            known.origins.clear();
+            known.steps = 0;
+        }
+        let Known { origins, steps } = known;
+        let origin = match origins.entry(from) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            // an origin not seen yet is looked up again next time
+            std::collections::hash_map::Entry::Vacant(o) => {
+                o.insert(Origin { shape: self.shapes.get(&from)?, done: FxHashMap::default() })
             }
         };
-        let v = values(origin.shape);
-        let done = match origin.done.get(&v) {
-            Some(d) => d.clone(),
-            None => {
-                let key = ReadKey { from, shape: origin.shape, values: v };
-                let Some(d) = self.done.get(&key) else { return Recall::Unknown };
-                origin.done.insert(key.values, d.clone());
-                mine.steps += 1;
-                if mine.steps >= Mine::MAX_STEPS {
-                    mine.origins.clear();
-                    mine.steps = 0;
-                }
-                d
+        match origin.done.entry(values(origin.shape)) {
+            std::collections::hash_map::Entry::Occupied(d) => Some(d.into_mut()),
+            std::collections::hash_map::Entry::Vacant(d) => {
+                let key = ReadKey { from, shape: origin.shape, values: d.key().clone() };
+                let done = self.done.get(&key)?;
+                *steps += 1;
+                Some(d.insert(done))
             }
-        };
-        match done {
-            None => Recall::Blocked,
-            Some(d) => Recall::Done(d),
         }
     }
 
@@ -691,22 +727,22 @@ impl ReadSteps {
     /// state whose numbers for a shape `values` gives, where it read `read`.
     fn learn(
         &self,
-        mine: &mut Mine,
+        known: &mut Known,
         from: (Actor, u32),
         read: Reads,
         values: impl FnOnce(Reads) -> Values,
         done: Option<Arc<Delta>>,
     ) {
         let shape = self.shapes.update(from, |old| old.unwrap_or_default().union(read));
-        let origin = mine.origins.entry(from).or_default();
+        let origin = known.origins.entry(from).or_default();
         if origin.shape != shape {
-            mine.steps -= origin.done.len();
+            known.steps -= origin.done.len();
             *origin = Origin { shape, done: FxHashMap::default() };
         }
         let values = values(shape);
         // the thread that learned it recalls it without the shared table
         origin.done.insert(values.clone(), done.clone());
-        mine.steps += 1;
+        known.steps += 1;
         self.done.insert(ReadKey { from, shape, values }, done);
     }
 }
@@ -1301,7 +1337,7 @@ impl Tables {
     /// and the step's events.
     fn track_after(
         &self,
-        mine: &mut Mine,
+        mine: &mut FxHashMap<(u32, u32), TrackDone>,
         from: u32,
         track: impl FnOnce() -> Shared<Vec<LocTrack>>,
         (number, ops): &(u32, Box<[TrackOp]>),
@@ -1311,7 +1347,7 @@ impl Tables {
             return (from, others.clone());
         }
         let key = (from, *number);
-        if let Some((to, lost)) = Mine::local_or(&mut mine.track_steps, key, |k| self.track_steps.get(k)) {
+        if let Some((to, lost)) = Mine::local_or(mine, key, |k| self.track_steps.get(k)) {
             return (to, lost.or_else(|| others.clone()));
         }
         let mut track = track();

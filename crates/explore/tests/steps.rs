@@ -9,7 +9,7 @@ use std::path::Path;
 
 use std::collections::HashMap;
 
-use interleave_explore::store::{Recall, StepKey, Store};
+use interleave_explore::store::{StepKey, Store, Taken};
 use interleave_explore::{explore, moves, Explored, Limits};
 use interleave_machine::compile::compile;
 use interleave_machine::interp::{Ctx, Event};
@@ -188,30 +188,29 @@ fn by_number(m: &Machine<'_>) -> Counts {
                 let moved = applied.unwrap() == Applied::Progress;
                 let ops = ctx.track_ops.take().unwrap();
                 let from = (a, n.proc_of(a));
-                let done = match keyer.recall(&n, a, mine) {
-                    Recall::Unknown => {
+                let taken = match keyer.take(&n, a, mine) {
+                    Taken::Unknown => {
                         learned.entry(from).or_default().push((n.world(), n.track()));
                         let done = keyer.learn(&n, a, read, moved.then_some((&t, &ctx.events[..], ops)), mine);
                         assert_eq!(done.is_some(), moved, "state {k}, {a}: learned as moving or not");
-                        done
+                        done.map(|d| keyer.replay_numbers(&n, a, &d, mine))
                     }
-                    Recall::Blocked => {
+                    Taken::Blocked => {
                         assert!(!moved, "state {k}, {a}: a move recalled as blocked");
                         c.blocked += 1;
                         None
                     }
-                    Recall::Done(d) => {
+                    Taken::Moved(numbers, ev) => {
                         assert!(moved, "state {k}, {a}: a blocked step recalled as a move");
                         let seen = &learned[&from];
                         c.recalled += 1;
                         c.other_world += seen.iter().all(|(w, _)| *w != n.world()) as usize;
                         c.other_track += seen.iter().all(|(_, tr)| *tr != n.track()) as usize;
-                        Some(d)
+                        Some((numbers, ev))
                     }
                 };
-                if let Some(d) = done {
+                if let Some((numbers, ev)) = taken {
                     c.started += (t.procs.len() > s.procs.len()) as usize;
-                    let (numbers, ev) = keyer.replay_numbers(&n, a, &d, mine);
                     let ev = ev.as_deref().unwrap_or_default();
                     assert_eq!(ev, &ctx.events[..], "state {k}, {a}: the recalled events differ");
                     let (i, _) = store.insert(t);
