@@ -13,7 +13,7 @@ use interleave_explore::store::{StepKey, Store, Taken};
 use interleave_explore::{explore, moves, Explored, Limits};
 use interleave_machine::compile::compile;
 use interleave_machine::interp::{Ctx, Event};
-use interleave_machine::reads::recording;
+use interleave_machine::reads::{recording, Reads};
 use interleave_machine::shared_ptr::Shared;
 use interleave_machine::system::{Actor, Applied};
 use interleave_machine::world::LocTrack;
@@ -124,6 +124,59 @@ fn a_recalled_step_is_the_step() {
         c.recalled > 100 && c.other_world > 10 && c.other_track > 10 && c.started > 0 && c.blocked > 0,
         "by number: {c:?}"
     );
+}
+
+/// A process that never started one has no children to look for: its
+/// steps, its exit included, read no other process's table entry, so a
+/// step remembered by what it read is not learned again for each state of
+/// the others (each child's exit read every entry before).
+#[test]
+fn a_child_that_starts_none_reads_no_other_entry() {
+    const WORKERS: &str = "from multiprocessing import Process, Lock
+
+def work(i, lock):
+    with lock:
+        print(i)
+
+if __name__ == '__main__':
+    lock = Lock()
+    ps = [Process(target=work, args=(i, lock)) for i in range(3)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
+";
+    let program = interleave_lang::parse("t.py", WORKERS).unwrap_or_else(|d| panic!("{}", d.render()));
+    let code = compile(&program).unwrap();
+    let m = Machine::new(&program, &code).with_symmetry(false).with_por(false);
+    let mut seen = vec![m.initial_state().unwrap()];
+    let (mut k, mut child_steps, mut exits) = (0, 0, 0);
+    while k < seen.len() {
+        let s = seen[k].clone();
+        for a in m.actors(&s) {
+            let Actor::Proc(p) = a else { continue };
+            let mut t = s.clone();
+            let (applied, read) = recording(|| m.apply(&mut t, a, &mut Ctx::default()));
+            if applied.unwrap() != Applied::Progress {
+                continue;
+            }
+            if p != 0 {
+                child_steps += 1;
+                exits += (!t.world.procs.untracked()[p as usize].alive()) as usize;
+                assert!(
+                    read.metas & !(1 << p) == 0 && !read.has(Reads::ALL_METAS),
+                    "state {k}: process {p}'s step read the table entries {:#b} (all: {})",
+                    read.metas,
+                    read.has(Reads::ALL_METAS)
+                );
+            }
+            if !seen.contains(&t) {
+                seen.push(t);
+            }
+        }
+        k += 1;
+    }
+    assert!(child_steps > 30 && exits > 10, "{child_steps} child steps, {exits} exits");
 }
 
 /// Every step of every state of every small model, run and recalled by

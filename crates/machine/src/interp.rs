@@ -6,6 +6,7 @@
 //! process right before a visible operation, and local work never becomes
 //! a scheduling point.
 
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use crate::code::{Compiled, MODULE};
@@ -63,6 +64,27 @@ pub struct Proc {
     pub exit_code: i64,
     /// Processes and managers created so far (names the next one).
     pub counter: u32,
+    /// It started a process: only then can the process table hold a child
+    /// of it. Finding its children reads every entry of the table, so a
+    /// process that never started one does not look (an exit would
+    /// otherwise read every other process's entry, and a step remembered
+    /// by what it read would be learned again for each of their states).
+    pub started: Started,
+}
+
+/// Whether a process started another (see [`Proc::started`]). It hashes
+/// nothing while false, so a process that never started one hashes as it
+/// did before there was such a flag: symmetry orders interchangeable
+/// children by their hash, and the shortest traces it picks stay the same.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Started(pub bool);
+
+impl Hash for Started {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        if self.0 {
+            true.hash(h);
+        }
+    }
 }
 
 /// Something an engine must know about a step.
@@ -265,7 +287,8 @@ impl<'p> Machine<'p> {
     /// held, its unflushed queue items are lost, its children are orphans.
     pub fn deliver_signal(&self, w: &mut World, me: Pid, p: &mut Proc, ctx: &mut Ctx) {
         let sig = w.procs.part_mut(me as usize).pending.take().unwrap_or(-15);
-        for child in w.children(me).collect::<Vec<_>>() {
+        let children: Vec<Pid> = if p.started.0 { w.children(me).collect() } else { vec![] };
+        for child in children {
             if w.procs[child as usize].alive() {
                 ctx.events.push(Event::Orphan { child, parent: me });
             }
@@ -448,9 +471,19 @@ impl Run<'_, '_> {
         }
     }
 
+    /// This process's children (see [`Proc::started`]).
+    pub(crate) fn children(&self) -> Vec<Pid> {
+        if self.p.started.0 {
+            self.w.children(self.me).collect()
+        } else {
+            vec![]
+        }
+    }
+
     fn daemons_to_kill(&self) -> Vec<Pid> {
         let w = &*self.w;
-        w.children(self.me)
+        self.children()
+            .into_iter()
             .filter(|c| {
                 let m = &w.procs[*c as usize];
                 m.daemon && m.alive() && m.pending.is_none()
@@ -459,11 +492,11 @@ impl Run<'_, '_> {
     }
 
     fn running_children(&self) -> Vec<Pid> {
-        self.w.children(self.me).filter(|c| self.w.procs[*c as usize].alive()).collect()
+        self.children().into_iter().filter(|c| self.w.procs[*c as usize].alive()).collect()
     }
 
     pub fn reap_children(&mut self) {
-        for c in self.w.children(self.me).collect::<Vec<_>>() {
+        for c in self.children() {
             self.w.reap(c);
         }
     }

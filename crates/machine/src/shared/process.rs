@@ -95,6 +95,7 @@ impl Run<'_, '_> {
             return unsupported("Process(target=...) must be a function defined in the model file");
         };
         self.reap_children();
+        self.p.started = crate::interp::Started(true);
         self.w.procs.push(ProcMeta {
             name: h.name.clone(),
             parent: Some(self.me),
@@ -147,10 +148,9 @@ impl Run<'_, '_> {
 
     pub(crate) fn active_children(&mut self) -> Value {
         self.reap_children();
-        let me = self.me;
         let handles: Vec<Value> = self
-            .w
-            .children(me)
+            .children()
+            .into_iter()
             .filter(|c| self.w.procs[*c as usize].alive())
             .filter_map(|c| self.w.procs[c as usize].handle.map(Value::Obj))
             .collect();
@@ -161,7 +161,7 @@ impl Run<'_, '_> {
     /// that stays unreaped while its parent sleeps is worth a warning.
     pub(crate) fn sleep(&mut self) {
         let me = self.me;
-        for c in self.w.children(me).collect::<Vec<_>>() {
+        for c in self.children() {
             let m = &self.w.procs[c as usize];
             if !m.alive() && !m.reaped {
                 self.ctx.events.push(Event::Zombie { child: c, parent: me });
