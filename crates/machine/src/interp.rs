@@ -73,9 +73,9 @@ pub struct Proc {
 }
 
 /// Whether a process started another (see [`Proc::started`]). It hashes
-/// nothing while false, so a process that never started one hashes as it
-/// did before there was such a flag: symmetry orders interchangeable
-/// children by their hash, and the shortest traces it picks stay the same.
+/// nothing while false: symmetry orders interchangeable children by their
+/// hash, and as most processes never start one, the flag leaves that order,
+/// and the shortest traces it picks, as they were without it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Started(pub bool);
 
