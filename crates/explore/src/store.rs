@@ -457,16 +457,14 @@ impl Keyer {
         let from = n.key[1];
         let (track, events) = t.track_after(&mut after.track, from, || t.track.get(from), &d.ops, d.others());
         let (objects, metas) = n.world();
-        let objects = match &d.objects {
-            None => objects,
-            Some(c) => Mine::local_or(&mut after.objects, (objects, c.number), |k| t.object_steps.get(k))
-                .unwrap_or_else(|| t.list_after(&t.object_lists, &t.objects, &t.object_steps, objects, n.objects(), c)),
-        };
-        let metas = match &d.metas {
-            None => metas,
-            Some(c) => Mine::local_or(&mut after.metas, (metas, c.number), |k| t.meta_steps.get(k))
-                .unwrap_or_else(|| t.list_after(&t.meta_lists, &t.metas, &t.meta_steps, metas, n.metas(), c)),
-        };
+        let objects = list_after(
+            &mut after.objects,
+            (&t.object_lists, &t.objects, &t.object_steps),
+            objects,
+            n.objects(),
+            &d.objects,
+        );
+        let metas = list_after(&mut after.metas, (&t.meta_lists, &t.metas, &t.meta_steps), metas, n.metas(), &d.metas);
         let spawned = d.spawned();
         let mut key: Key = SmallVec::from_slice(&[d.files.unwrap_or(n.key[0]), track, objects, metas]);
         key.extend_from_slice(n.procs());
@@ -476,6 +474,40 @@ impl Keyer {
         }
         (Stored::key(key), events)
     }
+}
+
+/// The shared tables of one kind of list (objects or process-table
+/// entries): the lists, their parts, and the lists after changes.
+type ListTables<'t, T> = (&'t Lists<T>, &'t Table<T>, &'t Memo<(u32, u32), u32>);
+
+/// The number of the list numbered `from` (its parts' numbers `before`)
+/// after changes `c` (`from` itself for none): from this thread's table
+/// `mine`, or from the shared `steps`, or made (a list of `parts`, in
+/// `lists`) and kept in both.
+fn list_after<T: Hash + Clone + Eq>(
+    mine: &mut FxHashMap<(u32, u32), u32>,
+    (lists, parts, steps): ListTables<'_, T>,
+    from: u32,
+    before: &[u32],
+    c: &Option<Changes>,
+) -> u32 {
+    let Some(c) = c else { return from };
+    let key = (from, c.number);
+    if let Some(to) = Mine::local_or(mine, key, |k| steps.get(k)) {
+        return to;
+    }
+    // changed parts take their new numbers, added ones come last
+    let mut ids: SmallVec<[u32; 16]> = SmallVec::from_slice(before);
+    for &(i, x) in &c.parts {
+        match ids.get_mut(i as usize) {
+            Some(slot) => *slot = x,
+            None => ids.push(x),
+        }
+    }
+    let to = lists.intern_numbers(parts, &ids);
+    steps.insert(key, to);
+    mine.insert(key, to);
+    to
 }
 
 /// A stored state by number, from its wide key (files, bookkeeping, the
@@ -558,8 +590,14 @@ fn read_numbers(n: &Numbers<'_>, reads: Reads) -> Values {
     out
 }
 
-/// The numbers of the parts a step may read (see [`read_numbers`]).
-type Values = SmallVec<[u32; 8]>;
+/// The numbers of the parts a step may read (see [`read_numbers`]). Kept
+/// inline up to 14: on the counters and tickets at 6 to 8 processes most
+/// lookups have 1 to 4 numbers, but a quarter to two fifths have 9 to 13
+/// (main's steps read the whole process table), which with room for 8
+/// went to the heap on every recall (one thread, three runs each: counter_unlocked 6
+/// 0.93-1.06 s to 0.80-0.89 s, counter_locked 8 1.75-1.80 s to
+/// 1.60-1.73 s; two threads within the noise; same peak memory).
+type Values = SmallVec<[u32; 14]>;
 
 /// Steps done so far by number, by what they read (LTSmin's read sets,
 /// found as each step runs: see [`interleave_machine::reads`]). For each
@@ -851,7 +889,7 @@ impl Store {
     /// changes one process then changes one number of the key, where a
     /// narrow key needs the number of the new list (a lookup per step, and
     /// a new list interned for most new states); a step recalled by what it
-    /// read (see [`Keyer::recall`]) is made on them by number. Narrow keys
+    /// read (see [`Keyer::take`]) is made on them by number. Narrow keys
     /// are smaller and faster to make from a whole state, which is what the
     /// reductions give.
     pub fn new(compact: bool, wide: bool) -> Store {
@@ -1238,30 +1276,6 @@ impl Tables {
             key.push(self.proc_lists.intern_list(&self.procs, &s.procs));
         }
         key
-    }
-
-    /// The number of the list numbered `from` (its parts' numbers `before`)
-    /// after changes `c`, found and kept in `steps`.
-    fn list_after<T: Hash + Clone + Eq>(
-        &self,
-        lists: &Lists<T>,
-        parts: &Table<T>,
-        steps: &Memo<(u32, u32), u32>,
-        from: u32,
-        before: &[u32],
-        c: &Changes,
-    ) -> u32 {
-        // changed parts take their new numbers, added ones come last
-        let mut ids: SmallVec<[u32; 16]> = SmallVec::from_slice(before);
-        for &(i, x) in &c.parts {
-            match ids.get_mut(i as usize) {
-                Some(slot) => *slot = x,
-                None => ids.push(x),
-            }
-        }
-        let to = lists.intern_numbers(parts, &ids);
-        steps.insert((from, c.number), to);
-        to
     }
 
     /// The list of the parts numbered `ids`.

@@ -72,6 +72,19 @@ pub struct Proc {
     pub started: Started,
 }
 
+impl Proc {
+    /// The children of this process, process `me` of `w`: none, and the
+    /// process table not read, when it never started one (see
+    /// [`Proc::started`]).
+    fn children(&self, w: &World, me: Pid) -> Vec<Pid> {
+        if self.started.0 {
+            w.children(me).collect()
+        } else {
+            vec![]
+        }
+    }
+}
+
 /// Whether a process started another (see [`Proc::started`]). It hashes
 /// nothing while false: symmetry orders interchangeable children by their
 /// hash, and as most processes never start one, the flag leaves that order,
@@ -287,8 +300,7 @@ impl<'p> Machine<'p> {
     /// held, its unflushed queue items are lost, its children are orphans.
     pub fn deliver_signal(&self, w: &mut World, me: Pid, p: &mut Proc, ctx: &mut Ctx) {
         let sig = w.procs.part_mut(me as usize).pending.take().unwrap_or(-15);
-        let children: Vec<Pid> = if p.started.0 { w.children(me).collect() } else { vec![] };
-        for child in children {
+        for child in p.children(w, me) {
             if w.procs[child as usize].alive() {
                 ctx.events.push(Event::Orphan { child, parent: me });
             }
@@ -471,13 +483,9 @@ impl Run<'_, '_> {
         }
     }
 
-    /// This process's children (see [`Proc::started`]).
+    /// This process's children (see [`Proc::children`]).
     pub(crate) fn children(&self) -> Vec<Pid> {
-        if self.p.started.0 {
-            self.w.children(self.me).collect()
-        } else {
-            vec![]
-        }
+        self.p.children(self.w, self.me)
     }
 
     fn daemons_to_kill(&self) -> Vec<Pid> {
